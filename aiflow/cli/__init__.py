@@ -1,0 +1,1 @@
+"""The ``aiflow`` command line (click)."""

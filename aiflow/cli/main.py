@@ -1,0 +1,40 @@
+"""The ``aiflow`` command: the root group and its sub-commands."""
+
+from __future__ import annotations
+
+import click
+
+from aiflow.cli.base import AIFlowGroup, verbose_option
+from aiflow.cli.config_commands import ConfigFile, make_config_group
+from aiflow.config import (
+    CLIENT_CONFIG_FILE,
+    SERVER_CONFIG_FILE,
+    ClientConfig,
+    ServerConfig,
+    aiflow_home,
+    load_client_config,
+    load_server_config,
+)
+from aiflow.version import get_version
+
+
+@click.group(cls=AIFlowGroup)
+@verbose_option
+def cli() -> None:
+    """AIFlow: an event-based workflow orchestrator."""
+
+
+@cli.command()
+def version() -> None:
+    """Show the version."""
+    click.echo(get_version())
+
+
+cli.add_command(
+    make_config_group(
+        [
+            ConfigFile(lambda: aiflow_home() / SERVER_CONFIG_FILE, ServerConfig, load_server_config),
+            ConfigFile(lambda: aiflow_home() / CLIENT_CONFIG_FILE, ClientConfig, load_client_config),
+        ]
+    )
+)

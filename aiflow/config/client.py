@@ -1,0 +1,23 @@
+"""``aiflow_client.yaml``: how the CLI and the Python SDK reach the AIFlow server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiflow.config.loader import option
+
+_DEFAULT_BLOB_MANAGER = {
+    "blob_manager_class": "ai_flow.blob_manager.impl.local_blob_manager.LocalBlobManager",
+    "blob_manager_config": {"root_directory": "{AIFLOW_HOME}/blob"},
+}
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """The keys of ``aiflow_client.yaml``; ``AIFLOW_<KEY>`` environment variables override them."""
+
+    server_address: str = option("http://localhost:8000", "Base URL of the AIFlow REST API server.")
+    blob_manager: dict = field(
+        default_factory=lambda: dict(_DEFAULT_BLOB_MANAGER),
+        metadata={"description": "Where uploaded workflow packages are stored (class and its settings)."},
+    )

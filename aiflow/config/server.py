@@ -1,0 +1,42 @@
+"""``aiflow_server.yaml``: settings of the API server, the scheduler and the workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiflow.config.loader import option
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """The keys of ``aiflow_server.yaml``; ``AIFLOW_<KEY>`` environment variables override them."""
+
+    log_dir: str = option("{AIFLOW_HOME}/logs", "Base folder of the scheduler's and task executions' logs.")
+    rpc_port: int = option(50051, "Kept for compatibility with upstream configuration files; unused.")
+    internal_rpc_port: int = option(50000, "Kept for compatibility with upstream configuration files; unused.")
+    rest_port: int = option(8000, "Port of the REST API server.")
+    rest_bind_address: str = option("127.0.0.1", "Address the REST API server binds to.")
+    metadata_backend_uri: str = option(
+        "sqlite:///{AIFLOW_HOME}/aiflow.db", "SQLAlchemy URL of the metadata database."
+    )
+    state_backend_uri: str = option(
+        "sqlite:///{AIFLOW_HOME}/aiflow.db", "SQLAlchemy URL where durable rule state is kept."
+    )
+    sql_alchemy_pool_enabled: bool = option(True, "Whether database connections are pooled.")
+    sql_alchemy_pool_size: int = option(5, "Connections kept in the pool; 0 means no limit.")
+    sql_alchemy_max_overflow: int = option(10, "Connections allowed beyond the pool size.")
+    history_retention: timedelta = option(timedelta(days=30), "How long metadata and logs are kept.")
+    notification_server_uri: str = option(
+        "redis://127.0.0.1:50052/0",
+        "Redis URL of the event bus (host:port is accepted too). Without a password in the URL, "
+        "the embedded server's password file in NOTIFICATION_HOME is used when present.",
+    )
+    task_executor: str = option("Local", "Task executor; Celery workers run every task.")
+    task_executor_heartbeat_check_interval: int = option(
+        10, "Seconds between the scheduler's checks of task heartbeats."
+    )
+    task_heartbeat_timeout: int = option(60, "Seconds without a heartbeat after which a task is failed.")
+    task_heartbeat_interval: int = option(10, "Seconds between heartbeats of a running task.")
+    local_executor_parallelism: int = option(10, "Concurrency of the worker started on one machine.")
+    k8s_executor_config: dict | None = option(None, "Kept for compatibility with upstream configuration files; unused.")

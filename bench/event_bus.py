@@ -1,0 +1,103 @@
+"""Event bus benchmark: send throughput and send -> listener latency on a private Redis.
+
+Run: ``python bench/event_bus.py [--events 2000] [--redis-binary PATH]``. It starts
+its own Redis (the embedded server, on a free port) and stops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from notification.client import NotificationClient
+from notification.embedded import EmbeddedServer
+from notification.event import Event
+from notification.listener import ListenerProcessor
+from notification.redis_binary import find_redis_binary
+
+
+class _Timer(ListenerProcessor):
+    """Records when each event arrives and wakes the sender."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[int, float] = {}
+        self.signal = threading.Event()
+
+    def process(self, events: list[Event]) -> None:
+        now = time.perf_counter()
+        for event in events:
+            self.arrived[int(event.value or 0)] = now
+        self.signal.set()
+
+
+def measure_throughput(client: NotificationClient, count: int, threads: int) -> float:
+    """Return events stored per second when ``threads`` threads send ``count`` events in all."""
+    def send(share: range) -> None:
+        for i in share:
+            client.send_event(Event(key=f"throughput-{i % 10}", value=str(i)))
+
+    workers = [threading.Thread(target=send, args=(range(t, count, threads),)) for t in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return count / (time.perf_counter() - started)
+
+
+def measure_latency(client: NotificationClient, count: int) -> list[float]:
+    """Send ``count`` events one at a time; return each one's send -> delivery time in ms."""
+    timer = _Timer()
+    registration = client.register_listener(timer, ["latency"])
+    latencies = []
+    for i in range(count):
+        timer.signal.clear()
+        sent_at = time.perf_counter()
+        client.send_event(Event(key="latency", value=str(i)))
+        while i not in timer.arrived:
+            timer.signal.wait(5)
+            timer.signal.clear()
+        latencies.append((timer.arrived[i] - sent_at) * 1000)
+    client.unregister_listener(registration)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--redis-binary", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        server = EmbeddedServer(home=Path(home), port=_free_port(), binary=args.redis_binary)
+        server.start(daemon=True, timeout=10)
+        try:
+            with NotificationClient(server.url) as client:
+                report(client, args.events, find_redis_binary(args.redis_binary))
+        finally:
+            server.stop()
+
+
+def report(client: NotificationClient, events: int, binary: str) -> None:
+    version = client.redis.info("server")["redis_version"]
+    print(f"Redis {version} ({binary}), {events} events")
+    for threads in (1, 4):
+        print(f"send throughput, {threads} thread(s): {measure_throughput(client, events, threads):,.0f} events/s")
+    latencies = sorted(measure_latency(client, events))
+    p50 = statistics.median(latencies)
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(f"send -> listener latency: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {latencies[-1]:.3f} ms")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Running the event bus's own Redis server on one machine (``notification server start``).
+
+The server binds to one address (loopback by default), requires a password
+generated once and kept in the home directory (mode 0600), persists with an
+append-only file under ``<home>/data``, and writes a pid file and a log under
+``<home>/logs``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import redis
+
+from aiflow.errors import ConflictError, TransientError
+from notification.config import PASSWORD_FILE
+from notification.connection import connect
+from notification.redis_binary import find_redis_binary
+
+STARTED_MESSAGE = "notification server started."
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    """A Redis server whose files live in ``home``."""
+
+    home: Path
+    port: int
+    bind_address: str = "127.0.0.1"
+    appendfsync: str = "everysec"
+    binary: str | None = None
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "notification_server.pid"
+
+    @property
+    def password_file(self) -> Path:
+        return self.home / PASSWORD_FILE
+
+    @property
+    def url(self) -> str:
+        """The URL clients use, password included."""
+        return f"redis://:{self.password()}@{self.bind_address}:{self.port}/0"
+
+    def password(self) -> str:
+        """Return the server's password, generating and storing it (mode 0600) the first time."""
+        if not self.password_file.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                file.write(secrets.token_urlsafe(32))
+        return self.password_file.read_text(encoding="utf-8").strip()
+
+    def running_pid(self) -> int | None:
+        """Return the pid of the running server, or None (a stale pid file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if _alive(pid):
+            return pid
+        self.pid_file.unlink(missing_ok=True)
+        return None
+
+    def start(self, daemon: bool, timeout: float) -> subprocess.Popen[bytes] | None:
+        """Start the server and wait until it answers.
+
+        With ``daemon`` Redis detaches and None is returned; otherwise the
+        foreground process is returned for the caller to wait on.
+
+        Raises:
+            ConflictError: the server is already running.
+            TransientError: it did not answer within ``timeout`` seconds.
+        """
+        pid = self.running_pid()
+        if pid is not None:
+            raise ConflictError(f"notification server is already running (pid {pid})")
+        log_file = self._new_log_file()
+        conf = self._write_conf(daemon, log_file)
+        process = subprocess.Popen([find_redis_binary(self.binary), str(conf)], stdin=subprocess.DEVNULL)
+        try:
+            self._wait_until_ready(process, daemon, log_file, timeout)
+        except BaseException:
+            _terminate(process)
+            self.stop()
+            raise
+        with log_file.open("a", encoding="utf-8") as log:
+            log.write(f"{STARTED_MESSAGE}\n")
+        return None if daemon else process
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """Stop the running server (SIGTERM, then SIGKILL); return its pid, or None if none ran."""
+        pid = self.running_pid()
+        if pid is None:
+            return None
+        os.kill(pid, signal.SIGTERM)
+        if not _wait_for_exit(pid, timeout):
+            os.kill(pid, signal.SIGKILL)
+            _wait_for_exit(pid, timeout)
+        self.pid_file.unlink(missing_ok=True)
+        return pid
+
+    def _new_log_file(self) -> Path:
+        logs = self.home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        return logs / f"notification_server-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+    def _write_conf(self, daemon: bool, log_file: Path) -> Path:
+        data = self.home / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        lines = [
+            f"bind {self.bind_address}",
+            f"port {self.port}",
+            f"requirepass {self.password()}",
+            f"dir {data}",
+            "appendonly yes",
+            f"appendfsync {self.appendfsync}",
+            'save ""',
+            f"pidfile {self.pid_file}",
+            f"logfile {log_file}",
+            f"daemonize {'yes' if daemon else 'no'}",
+        ]
+        conf = self.home / "redis.conf"
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+        return conf
+
+    def _wait_until_ready(
+        self, process: subprocess.Popen[bytes], daemon: bool, log_file: Path, timeout: float
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        client = connect(self.url, retries=0, socket_connect_timeout=0.5)
+        try:
+            while time.monotonic() < deadline:
+                exited = process.poll()
+                if exited is not None and (not daemon or exited != 0):
+                    raise TransientError(f"notification server exited: {_last_line(log_file)}")
+                try:
+                    if client.ping() and (not daemon or self.running_pid()):
+                        return
+                except (redis.ConnectionError, redis.TimeoutError):
+                    pass
+                time.sleep(0.02)  # polling a process that is starting; no event to wait on
+        finally:
+            client.close()
+        raise TransientError(f"notification server did not answer within {timeout}s; see {log_file}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return False
+
+
+def _wait_for_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.02)  # a foreign process: no handle to wait on
+    return False
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        process.wait(10)
+
+
+def _last_line(log_file: Path) -> str:
+    try:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "no log written"
+    return lines[-1] if lines else "no log written"

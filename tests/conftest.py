@@ -1,0 +1,63 @@
+"""Fixtures every test can use: isolated home directories, a private Redis, leak checks."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from notification.embedded import EmbeddedServer
+from tests.support import free_port, wait_until
+
+_ENV_PREFIXES = ("AIFLOW_", "NOTIFICATION_")
+
+
+@pytest.fixture(autouse=True)
+def isolated_homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point AIFLOW_HOME and NOTIFICATION_HOME at fresh folders and drop stray overrides."""
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES) and not name.startswith("AIFLOW_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AIFLOW_HOME", str(tmp_path / "aiflow"))
+    monkeypatch.setenv("NOTIFICATION_HOME", str(tmp_path / "notification"))
+    yield tmp_path
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves threads it started running."""
+    before = set(threading.enumerate())
+    yield
+    leaked = lambda: [t for t in threading.enumerate() if t not in before and t.is_alive()]  # noqa: E731
+    try:
+        wait_until(lambda: not leaked(), timeout=5, message="threads started by the test to end")
+    except AssertionError:
+        pytest.fail(f"test left threads running: {[t.name for t in leaked()]}")
+
+
+def start_private_redis(home: Path, binary: str | None = None) -> EmbeddedServer:
+    """Start the embedded Redis on a free port in ``home`` (the same code users run)."""
+    server = EmbeddedServer(home=home, port=free_port(), binary=binary)
+    server.start(daemon=True, timeout=10)
+    return server
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """A private Redis server for the whole session, on a free port."""
+    server = start_private_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedServer) -> str:
+    """The private Redis's URL, flushed before the test (as rq's tests do)."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url

@@ -1,0 +1,147 @@
+"""Sending, listing and counting events through the bus client, on a real Redis."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from aiflow.errors import InvalidInputError
+from notification.client import NotificationClient
+from notification.event import Event
+from notification.keys import EventKeys
+from tests.support import wait_until
+
+
+def test_offsets_increase_across_keys_and_namespaces(client: NotificationClient) -> None:
+    sent = [
+        client.send_event(Event(key=key, value=str(i), namespace=ns))
+        for i, (key, ns) in enumerate([("a", "default"), ("b", "other"), ("a", "other"), ("c", "default")])
+    ]
+
+    assert [event.offset for event in sent] == [1, 2, 3, 4]
+    assert [event.offset for event in client.list_events()] == [1, 2, 3, 4]
+    assert all(event.create_time for event in sent)
+    assert sent == sorted(sent, key=lambda event: (event.create_time, event.offset))
+
+
+def test_list_events_of_one_key_filters_by_namespace_sender_and_offsets(client: NotificationClient) -> None:
+    client.send_event(Event(key="k", value="1", namespace="ns1", sender="s1"))
+    client.send_event(Event(key="other", value="x"))
+    client.send_event(Event(key="k", value="2", namespace="ns2", sender="s1"))
+    client.send_event(Event(key="k", value="3", namespace="ns1", sender="s2", context="ctx"))
+
+    assert [e.value for e in client.list_events("k")] == ["1", "2", "3"]
+    assert [e.value for e in client.list_events("k", namespace="ns1")] == ["1", "3"]
+    assert [e.value for e in client.list_events("k", sender="s1")] == ["1", "2"]
+    assert [e.value for e in client.list_events("k", begin_offset=1, end_offset=3)] == ["2"]
+    assert [e.key for e in client.list_events(["other", "k"])] == ["k", "other", "k", "k"]
+    assert client.list_events("k")[-1].context == "ctx"
+    assert client.count_events("k", namespace="ns1") == 2
+    assert client.count_events("missing") == 0
+
+
+def test_value_none_and_empty_string_are_kept_apart(client: NotificationClient) -> None:
+    client.send_event(Event(key="k", value=None))
+    client.send_event(Event(key="k", value=""))
+
+    assert [e.value for e in client.list_events("k")] == [None, ""]
+
+
+def test_listing_pages_through_long_streams(client: NotificationClient) -> None:
+    for i in range(2500):
+        client.send_event(Event(key="many", value=str(i)))
+
+    values = [e.value for e in client.list_events("many", begin_offset=10)]
+
+    assert values == [str(i) for i in range(10, 2500)]
+
+
+def test_time_to_offset_splits_events_by_create_time(client: NotificationClient) -> None:
+    first = [client.send_event(Event(key="k", value=str(i))) for i in range(5)]
+    wait_until(lambda: _server_ms(client) > first[-1].create_time, timeout=2)
+    second = [client.send_event(Event(key="k", value=str(i))) for i in range(3)]
+    split = datetime.fromtimestamp(second[0].create_time / 1000)
+
+    assert client.time_to_offset(datetime.fromtimestamp(first[0].create_time / 1000)) == 0
+    assert client.time_to_offset(split) == first[-1].offset
+    assert client.time_to_offset(datetime.now() + timedelta(days=1)) == second[-1].offset
+    assert client.list_events("k", begin_time=split) == second
+
+
+def test_retried_send_with_the_same_request_id_stores_one_event(client: NotificationClient) -> None:
+    first = client.send_event(Event(key="k", value="v"), request_id="req-1")
+    retried = client.send_event(Event(key="k", value="v"), request_id="req-1")
+    other = client.send_event(Event(key="k", value="v"), request_id="req-2")
+
+    assert retried.offset == first.offset and retried.create_time == first.create_time
+    assert other.offset == first.offset + 1
+    assert client.count_events("k") == 2
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (Event(key=""), "non-empty"),
+        (Event(key="k" * 1025), "1025 bytes; the limit is 1024"),
+        (Event(key="é" * 513), "1026 bytes"),
+        (Event(key="k", value="v" * 2049), "2049 bytes; the limit is 2048"),
+    ],
+)
+def test_oversized_or_empty_events_are_rejected_and_nothing_is_stored(
+    redis_url: str, event: Event, message: str
+) -> None:
+    with NotificationClient(redis_url, max_value_bytes=2048) as client:
+        with pytest.raises(InvalidInputError, match=message):
+            client.send_event(event)
+
+        assert client.latest_offset() == 0
+        assert client.list_events() == []
+
+
+def test_a_key_of_exactly_1_kib_is_accepted(client: NotificationClient) -> None:
+    assert client.send_event(Event(key="k" * 1024)).offset == 1
+
+
+def test_events_older_than_the_retention_are_trimmed(redis_url: str) -> None:
+    with NotificationClient(redis_url, history_retention=timedelta(milliseconds=1)) as client:
+        client.send_event(Event(key="idle", value="old"))
+        client.send_event(Event(key="busy", value="old"))
+        # The retention boundary is refreshed at most once a second; move the clock past it.
+        client.redis.hset("aiflow:events:meta", "trim_checked", 0)
+        newest = _send_after(client, Event(key="busy", value="new"), client.list_events()[-1].create_time)
+
+        assert [e.value for e in client.list_events("busy")] == ["new"]
+        assert [e.offset for e in client.list_events()] == [newest.offset]
+        assert [e.value for e in client.list_events("idle")] == ["old"]
+        assert client.trim_history() == 1
+        assert client.list_events("idle") == []
+        assert client.redis.smembers("aiflow:events:keys") == {b"aiflow:events:key:busy"}
+
+
+def test_events_are_kept_without_retention(client: NotificationClient) -> None:
+    client.send_event(Event(key="k", value="1"))
+    client.redis.hset("aiflow:events:meta", "trim_checked", 0)
+    client.send_event(Event(key="k", value="2"))
+
+    assert client.count_events("k") == 2
+    assert client.trim_history() == 0
+
+
+def test_keys_are_confined_to_the_configured_prefix(redis_url: str) -> None:
+    with NotificationClient(redis_url, keys=EventKeys("tenant1")) as client:
+        client.send_event(Event(key="k"))
+        names = {name.decode() for name in client.redis.keys("*")}
+
+    assert names and all(name.startswith("tenant1:events") for name in names)
+
+
+def _send_after(client: NotificationClient, event: Event, after_ms: int) -> Event:
+    """Send ``event`` once the server clock has passed ``after_ms`` (retention is 1 ms)."""
+    wait_until(lambda: _server_ms(client) > after_ms + 1, timeout=2)
+    return client.send_event(event)
+
+
+def _server_ms(client: NotificationClient) -> int:
+    seconds, micros = client.redis.time()
+    return seconds * 1000 + micros // 1000
