@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import redis
 
 from aiflow.errors import InvalidInputError, NotFoundError
 from notification.codec import decode_entry, encode_fields, entry_id
 from notification.config import PASSWORD_FILE, NotificationConfig
-from notification.connection import call_with_retry, connect
+from notification.connection import RETRY_BUDGET_S, call_with_retry, connect
 from notification.event import Event
 from notification.keys import EventKeys
 from notification.listener import Listener, ListenerProcessor, ListenerRegistrationId
@@ -31,6 +32,7 @@ DEFAULT_MAX_VALUE_BYTES = 1024 * 1024
 #: How long a send is remembered, so that a retry of it within this window stores nothing new.
 DEFAULT_RETRY_WINDOW = timedelta(minutes=10)
 _PAGE = 1000
+T = TypeVar("T")
 
 
 class NotificationClient:
@@ -45,12 +47,14 @@ class NotificationClient:
         max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
         history_retention: timedelta | None = None,
         retry_window: timedelta = DEFAULT_RETRY_WINDOW,
+        retry_budget: float = RETRY_BUDGET_S,
     ) -> None:
         self._redis = connect(server_uri, password_file)
         self._keys = keys or EventKeys()
         self._max_value_bytes = max_value_bytes
         self._retention_ms = int(history_retention.total_seconds() * 1000) if history_retention else 0
         self._retry_window_ms = int(retry_window.total_seconds() * 1000)
+        self._retry_budget = retry_budget
         self._send = load_script(self._redis, "send", with_search=True)
         self._time_to_offset = load_script(self._redis, "time_to_offset", with_search=True)
         self._trim_key = load_script(self._redis, "trim_key")
@@ -62,13 +66,16 @@ class NotificationClient:
         return self._redis
 
     @classmethod
-    def from_config(cls, config: NotificationConfig, home: Path, server_uri: str | None = None) -> NotificationClient:
+    def from_config(
+        cls, config: NotificationConfig, home: Path, server_uri: str | None = None, retry_budget: float = RETRY_BUDGET_S
+    ) -> NotificationClient:
         """Connect as ``notification_server.yaml`` says (``server_uri`` overrides its URL)."""
         return cls(
             server_uri or config.server_uri,
             password_file=home / PASSWORD_FILE,
             max_value_bytes=config.max_event_value_bytes,
             history_retention=config.history_retention,
+            retry_budget=retry_budget,
         )
 
     def send_event(self, event: Event, request_id: str | None = None) -> Event:
@@ -86,7 +93,7 @@ class NotificationClient:
             self._keys.sent(request_id or uuid.uuid4().hex), self._keys.key_index,
         ]
         args = [self._retry_window_ms, self._retention_ms, *encode_fields(event)]
-        offset, create_time = call_with_retry(lambda: self._send(keys=keys, args=args))
+        offset, create_time = self._call(lambda: self._send(keys=keys, args=args))
         return replace(event, offset=int(offset), create_time=int(create_time))
 
     def list_events(
@@ -123,11 +130,11 @@ class NotificationClient:
         Events created at or after ``time`` all have greater offsets.
         """
         keys = [self._keys.meta, self._keys.log]
-        return int(call_with_retry(lambda: self._time_to_offset(keys=keys, args=[_to_ms(time)])))
+        return int(self._call(lambda: self._time_to_offset(keys=keys, args=[_to_ms(time)])))
 
     def latest_offset(self) -> int:
         """Return the offset of the newest event ever stored (0 on an empty bus)."""
-        return int(call_with_retry(lambda: self._redis.hget(self._keys.meta, "offset")) or 0)
+        return int(self._call(lambda: self._redis.hget(self._keys.meta, "offset")) or 0)
 
     def register_listener(
         self,
@@ -186,6 +193,9 @@ class NotificationClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _call(self, command: Callable[[], T]) -> T:
+        return call_with_retry(command, self._retry_budget)
+
     def _check(self, event: Event) -> None:
         key_bytes = len(event.key.encode("utf-8")) if isinstance(event.key, str) else 0
         if not key_bytes:
@@ -229,7 +239,7 @@ class NotificationClient:
         end = entry_id(until) if until is not None else "+"
         while True:
             start = f"({entry_id(after)}"
-            entries = call_with_retry(lambda: self._redis.xrange(stream, start, end, count=_PAGE))
+            entries = self._call(lambda: self._redis.xrange(stream, start, end, count=_PAGE))
             for entry in entries:
                 event = decode_entry(*entry)
                 after = event.offset or after

@@ -33,7 +33,8 @@ def normalize_url(uri: str) -> str:
     if "://" not in uri:
         uri = f"redis://{uri}/0"
     parts = urlsplit(uri)
-    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+    located = parts.path if parts.scheme == "unix" else parts.hostname
+    if parts.scheme not in ("redis", "rediss", "unix") or not located:
         raise ConfigError(f"not a Redis URL: {uri!r} (expected redis://host:port/db or host:port)")
     return uri
 
@@ -65,6 +66,7 @@ def call_with_retry(call: Callable[[], T], budget: float = RETRY_BUDGET_S) -> T:
     both. ``call`` must be safe to repeat (reads, and sends that carry a request id).
 
     Raises:
+        ConfigError: the server refused the password (retrying cannot help).
         TransientError: the server stayed unreachable for the whole budget.
     """
     deadline = time.monotonic() + budget
@@ -72,6 +74,11 @@ def call_with_retry(call: Callable[[], T], budget: float = RETRY_BUDGET_S) -> T:
     while True:
         try:
             return call()
+        except redis.AuthenticationError as exc:
+            raise ConfigError(
+                f"the event bus refused the credentials ({exc}); give the password in the URL "
+                "(redis://:PASSWORD@host:port/0) or in $NOTIFICATION_HOME/redis.password"
+            ) from exc
         except _RETRIABLE as exc:
             if time.monotonic() + delay > deadline:
                 raise TransientError(f"event bus unreachable for {budget:.0f}s: {exc}") from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ class EmbeddedServer:
         pid = self.running_pid()
         if pid is not None:
             raise ConflictError(f"notification server is already running (pid {pid})")
+        if _port_in_use(self.bind_address, self.port):
+            raise ConflictError(f"port {self.port} on {self.bind_address} is already in use by another program")
         log_file = self._new_log_file()
         conf = self._write_conf(daemon, log_file)
         process = subprocess.Popen([find_redis_binary(self.binary), str(conf)], stdin=subprocess.DEVNULL)
@@ -153,6 +156,12 @@ class EmbeddedServer:
         finally:
             client.close()
         raise TransientError(f"notification server did not answer within {timeout}s; see {log_file}")
+
+
+def _port_in_use(address: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((address, port)) == 0
 
 
 def _alive(pid: int) -> bool:

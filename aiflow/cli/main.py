@@ -6,6 +6,7 @@ import click
 
 from aiflow.cli.base import AIFlowGroup, verbose_option
 from aiflow.cli.config_commands import ConfigFile, make_config_group
+from aiflow.cli.db import db
 from aiflow.config import (
     CLIENT_CONFIG_FILE,
     SERVER_CONFIG_FILE,
@@ -38,3 +39,4 @@ cli.add_command(
         ]
     )
 )
+cli.add_command(db)

@@ -5,16 +5,11 @@ from __future__ import annotations
 import click
 
 from aiflow.cli.base import AIFlowGroup
-from notification.client import NotificationClient
-from notification.config import load_notification_config, notification_home
+from notification.cli.events import cli_client
 from notification.keys import EventKeys
 from notification.store_layout import init_store, migrate_store, reset_store
 
 _server_option = click.option("-s", "--server-uri", help="Redis URL (or host:port) of the notification server.")
-
-
-def _redis(server_uri: str | None) -> NotificationClient:
-    return NotificationClient.from_config(load_notification_config(), notification_home(), server_uri)
 
 
 @click.group("db", cls=AIFlowGroup)
@@ -26,7 +21,7 @@ def db() -> None:
 @_server_option
 def init(server_uri: str | None) -> None:
     """Prepare the event store (idempotent)."""
-    with _redis(server_uri) as client:
+    with cli_client(server_uri) as client:
         version = init_store(client.redis, EventKeys())
     click.echo(f"Event store ready (layout version {version}).")
 
@@ -36,7 +31,7 @@ def init(server_uri: str | None) -> None:
 @click.option("-v", "--version", default="heads", show_default=True, help="Layout version to move to.")
 def upgrade(server_uri: str | None, version: str) -> None:
     """Upgrade the event store's layout."""
-    with _redis(server_uri) as client:
+    with cli_client(server_uri) as client:
         reached = migrate_store(client.redis, EventKeys(), version)
     click.echo(f"Event store at layout version {reached}.")
 
@@ -46,7 +41,7 @@ def upgrade(server_uri: str | None, version: str) -> None:
 @click.option("-v", "--version", required=True, help="Layout version to move to ('base' removes the store).")
 def downgrade(server_uri: str | None, version: str) -> None:
     """Downgrade the event store's layout."""
-    with _redis(server_uri) as client:
+    with cli_client(server_uri) as client:
         reached = migrate_store(client.redis, EventKeys(), version)
     click.echo(f"Event store at layout version {reached}.")
 
@@ -58,7 +53,7 @@ def reset(server_uri: str | None, yes: bool) -> None:
     """Delete every event and prepare an empty store."""
     if not yes:
         click.confirm("This deletes every stored event. Continue?", abort=True)
-    with _redis(server_uri) as client:
+    with cli_client(server_uri) as client:
         deleted = reset_store(client.redis, EventKeys())
         init_store(client.redis, EventKeys())
     click.echo(f"Event store reset ({deleted} keys deleted).")

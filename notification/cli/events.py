@@ -17,8 +17,14 @@ from notification.event import Event
 from notification.listener import ListenerProcessor
 
 
-def _client(server_uri: str | None) -> NotificationClient:
-    return NotificationClient.from_config(load_notification_config(), notification_home(), server_uri)
+#: Seconds a command keeps trying an unreachable server before it reports the failure.
+CLI_RETRY_BUDGET_S = 3.0
+
+
+def cli_client(server_uri: str | None) -> NotificationClient:
+    """Return a client configured by ``notification_server.yaml`` (``server_uri`` overrides its URL)."""
+    config = load_notification_config()
+    return NotificationClient.from_config(config, notification_home(), server_uri, CLI_RETRY_BUDGET_S)
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,7 +69,7 @@ def event() -> None:
 def send(key: str, value: str, server_uri: str | None, namespace: str | None,
          context: str | None, sender: str | None) -> None:
     """Send an event with KEY and VALUE."""
-    with _client(server_uri) as client:
+    with cli_client(server_uri) as client:
         sent = client.send_event(Event(key=key, value=value, namespace=namespace or "default",
                                        sender=sender, context=context))
     click.echo(f"Sent event {key!r} at offset {sent.offset}.")
@@ -77,7 +83,7 @@ def send(key: str, value: str, server_uri: str | None, namespace: str | None,
 def list_(key: str, server_uri: str | None, namespace: str | None, begin_offset: int | None,
           begin_time: datetime | None, sender: str | None, output: str) -> None:
     """List the events of KEY."""
-    with _client(server_uri) as client:
+    with cli_client(server_uri) as client:
         events = client.list_events(key, namespace, sender, begin_offset=begin_offset, begin_time=begin_time)
     echo_rows([event_row(e, output) for e in events], output)
 
@@ -89,7 +95,7 @@ def list_(key: str, server_uri: str | None, namespace: str | None, begin_offset:
 def count(key: str, server_uri: str | None, namespace: str | None, begin_offset: int | None,
           begin_time: datetime | None, sender: str | None) -> None:
     """Count the events of KEY."""
-    with _client(server_uri) as client:
+    with cli_client(server_uri) as client:
         click.echo(client.count_events(key, namespace, sender, begin_offset=begin_offset, begin_time=begin_time))
 
 
@@ -99,7 +105,7 @@ def count(key: str, server_uri: str | None, namespace: str | None, begin_offset:
 def listen(key: str, server_uri: str | None, namespace: str | None, begin_offset: int | None,
            begin_time: datetime | None) -> None:
     """Print the events of KEY as they arrive, until interrupted (Ctrl-C)."""
-    with _client(server_uri) as client:
+    with cli_client(server_uri) as client:
         client.register_listener(_Printer(), [key], begin_offset, begin_time, namespace)
         click.echo(f"Listening to {key!r}; press Ctrl-C to stop.", err=True)
         try:

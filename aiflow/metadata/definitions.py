@@ -1,0 +1,96 @@
+"""Definitions the API server owns: namespaces, workflows and what is attached to a workflow.
+
+Deleting a namespace deletes its workflows; deleting a workflow deletes its
+snapshots, schedules, triggers, executions and rule state. The database does
+the cascading (``ON DELETE CASCADE``), so bulk deletes and other processes
+see the same behaviour as ORM deletes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from aiflow.metadata.base import Base
+from aiflow.metadata.column_types import (
+    NAME_LENGTH,
+    Id,
+    LargeBlob,
+    LongText,
+    UTCDateTime,
+    creation_time,
+    parent_id,
+    utcnow,
+)
+
+DEFAULT_NAMESPACE = "default"
+"""The namespace ``aiflow db init`` creates and workflows land in unless told otherwise."""
+
+
+class Namespace(Base):
+    """A group of workflows sharing access control and event isolation."""
+
+    __tablename__ = "namespace"
+
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    properties: Mapped[str | None] = mapped_column(LongText, doc="A JSON object of user properties.")
+
+
+class Workflow(Base):
+    """A workflow uploaded into a namespace; its name is unique there."""
+
+    __tablename__ = "workflow"
+    __table_args__ = (UniqueConstraint("namespace", "name", name="uq_workflow_namespace_name"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    namespace: Mapped[str] = mapped_column(
+        String(NAME_LENGTH), ForeignKey("namespace.name", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), nullable=False)
+    content: Mapped[str] = mapped_column(LongText, nullable=False, doc="Source of the workflow file.")
+    description: Mapped[str | None] = mapped_column(LongText)
+    is_enabled: Mapped[bool] = mapped_column(default=True, nullable=False)
+    create_time: Mapped[datetime] = creation_time()
+    update_time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class WorkflowSnapshot(Base):
+    """One uploaded version of a workflow; executions run the snapshot they were created with."""
+
+    __tablename__ = "workflow_snapshot"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "content_hash", name="uq_workflow_snapshot_workflow_id_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workflow_id: Mapped[int] = parent_id("workflow.id", index=False)
+    workflow_object: Mapped[bytes] = mapped_column(LargeBlob, nullable=False, doc="The cloudpickled Workflow.")
+    uri: Mapped[str | None] = mapped_column(String(1024), doc="Where the workflow package is stored.")
+    content_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    create_time: Mapped[datetime] = creation_time()
+
+
+class WorkflowSchedule(Base):
+    """A periodic expression (``cron@...`` or ``interval@...``) that starts executions of a workflow."""
+
+    __tablename__ = "workflow_schedule"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workflow_id: Mapped[int] = parent_id("workflow.id")
+    expression: Mapped[str] = mapped_column(String(NAME_LENGTH), nullable=False)
+    is_paused: Mapped[bool] = mapped_column(default=False, nullable=False)
+    create_time: Mapped[datetime] = creation_time()
+
+
+class WorkflowEventTrigger(Base):
+    """A pickled rule that starts an execution of a workflow when events satisfy it."""
+
+    __tablename__ = "workflow_event_trigger"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workflow_id: Mapped[int] = parent_id("workflow.id")
+    rule: Mapped[bytes] = mapped_column(LargeBlob, nullable=False)
+    is_paused: Mapped[bool] = mapped_column(default=False, nullable=False)
+    create_time: Mapped[datetime] = creation_time()

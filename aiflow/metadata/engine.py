@@ -1,0 +1,80 @@
+"""Engines for the metadata database, tuned per backend.
+
+SQLite runs in WAL mode (readers never block the writer), waits up to
+:data:`SQLITE_BUSY_TIMEOUT_MS` for a lock instead of failing at once, and
+enforces foreign keys so cascading deletes work as on the server databases;
+the folder of its file is created when missing.
+PostgreSQL and MySQL connections are pinged before use, so a pool survives a
+database restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import URL, event, make_url
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+from aiflow.config import ServerConfig
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite connection waits for another writer's lock before raising."""
+
+
+def engine_from_config(config: ServerConfig) -> Engine:
+    """Create the engine of ``config.metadata_backend_uri`` with the configured pool."""
+    return create_engine(
+        config.metadata_backend_uri,
+        pool_enabled=config.sql_alchemy_pool_enabled,
+        pool_size=config.sql_alchemy_pool_size,
+        max_overflow=config.sql_alchemy_max_overflow,
+    )
+
+
+def create_engine(
+    url: str | URL,
+    *,
+    pool_enabled: bool = True,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+) -> Engine:
+    """Create an engine for ``url``; the caller disposes of it.
+
+    Args:
+        pool_enabled: keep connections open between uses; otherwise every
+            checkout opens a new connection.
+        pool_size: connections kept in the pool; 0 means no limit.
+        max_overflow: connections allowed beyond ``pool_size``.
+    """
+    url = make_url(url)
+    is_sqlite = url.get_backend_name() == "sqlite"
+    in_memory = is_sqlite and url.database in (None, "", ":memory:")
+    options: dict[str, Any] = {"pool_pre_ping": not is_sqlite}
+    if not pool_enabled:
+        options["poolclass"] = NullPool
+    elif not in_memory:
+        options.update(pool_size=pool_size, max_overflow=max_overflow)
+    if is_sqlite and not in_memory:
+        _create_sqlite_folder(str(url.database))
+    engine = sqlalchemy.create_engine(url, **options)
+    if is_sqlite:
+        event.listen(engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def _create_sqlite_folder(database: str) -> None:
+    if not database.startswith("file:"):  # a URI filename is left to SQLite
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
