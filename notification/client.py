@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import redis
 
@@ -33,6 +33,7 @@ DEFAULT_MAX_VALUE_BYTES = 1024 * 1024
 DEFAULT_RETRY_WINDOW = timedelta(minutes=10)
 _PAGE = 1000
 T = TypeVar("T")
+Entries = list[tuple[bytes, dict[bytes, bytes]]]
 
 
 class NotificationClient:
@@ -92,7 +93,7 @@ class NotificationClient:
             self._keys.meta, self._keys.log, self._keys.key_stream(event.key),
             self._keys.sent(request_id or uuid.uuid4().hex), self._keys.key_index,
         ]
-        args = [self._retry_window_ms, self._retention_ms, *encode_fields(event)]
+        args: list[str | int] = [self._retry_window_ms, self._retention_ms, *encode_fields(event)]
         offset, create_time = self._call(lambda: self._send(keys=keys, args=args))
         return replace(event, offset=int(offset), create_time=int(create_time))
 
@@ -239,7 +240,7 @@ class NotificationClient:
         end = entry_id(until) if until is not None else "+"
         while True:
             start = f"({entry_id(after)}"
-            entries = self._call(lambda: self._redis.xrange(stream, start, end, count=_PAGE))
+            entries = cast(Entries, self._call(lambda: self._redis.xrange(stream, start, end, count=_PAGE)))
             for entry in entries:
                 event = decode_entry(*entry)
                 after = event.offset or after

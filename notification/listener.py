@@ -12,6 +12,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from typing import cast
 
 import redis
 
@@ -21,6 +22,8 @@ from notification.event import Event
 logger = logging.getLogger(__name__)
 
 ListenerRegistrationId = str
+#: What XREAD returns: per stream, its name and its (entry id, fields) pairs.
+StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
 
 #: How long one blocking read waits for new events before checking for a stop request.
 BLOCK_MS = 200
@@ -86,9 +89,9 @@ class Listener:
 
     def _read(self) -> list[Event]:
         """Read the next consistent batch from all streams and advance the cursors past it."""
-        reply = self._client.xread(
+        reply = cast(StreamReply, self._client.xread(
             {stream: entry_id(offset) for stream, offset in self._cursors.items()}, count=BATCH, block=BLOCK_MS
-        )
+        ))
         if not reply:
             return []
         # One XREAD sees every stream at the same instant. A stream that filled its batch may

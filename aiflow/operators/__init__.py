@@ -1,0 +1,1 @@
+"""The built-in operators: bash, python, flink and spark."""

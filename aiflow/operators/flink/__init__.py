@@ -1,0 +1,1 @@
+"""Submit Flink jobs with the ``flink`` command line."""

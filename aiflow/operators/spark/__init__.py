@@ -1,0 +1,1 @@
+"""Submit Spark jobs with ``spark-submit`` and ``spark-sql``."""

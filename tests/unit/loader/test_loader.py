@@ -1,0 +1,226 @@
+"""Loading workflow files in a child process."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from notification.event import Event
+
+from aiflow.loader.errors import WorkflowFileError
+from aiflow.loader.loader import load_workflow_file
+from aiflow.model.action import TaskAction
+from aiflow.model.context import MappingContext
+from aiflow.model.internal.conditions import SingleEventCondition, TaskStatusAllMetCondition
+from aiflow.model.periodic import PeriodicKind
+from aiflow.model.status import TaskStatus
+from aiflow.operators.bash import BashOperator
+from aiflow.operators.python import PythonOperator
+
+FULL_FILE = '''
+from typing import List
+
+from notification.event import Event
+from ai_flow.model.action import TaskAction
+from ai_flow.model.condition import Condition
+from ai_flow.model.context import Context
+from ai_flow.model.state import ValueState, ValueStateDescriptor
+from ai_flow.model.status import TaskStatus
+from ai_flow.model.workflow import Workflow
+from ai_flow.operators.bash import BashOperator
+from ai_flow.operators.python import PythonOperator
+
+THRESHOLD = 100
+
+
+class NumCondition(Condition):
+    def is_met(self, event: Event, context: Context) -> bool:
+        state: ValueState = context.get_state(ValueStateDescriptor(name="num_state"))
+        num = (state.value() or 0) + int(event.value)
+        if num >= THRESHOLD:
+            return True
+        state.update(num)
+        return False
+
+
+class Counter:
+    """A listener-style class defined in the workflow file."""
+
+    def __init__(self):
+        self.count = 0
+
+    def process(self, events: List[Event]):
+        self.count += len(events)
+        return self.count
+
+
+def produce(n):
+    return Counter().process([Event(key="num_event", value=str(i)) for i in range(n)])
+
+
+with Workflow(name="main", namespace="ns") as w1:
+    t1 = BashOperator(name="t1", bash_command="echo 1", periodic_expression="cron@*/5 * * * *")
+    t2 = BashOperator(name="t2", bash_command="echo 2", retries=2, queue="io")
+    t3 = PythonOperator(name="t3", python_callable=produce, op_args=[3])
+    t4 = BashOperator(name="t4", bash_command="sleep 100")
+    t5 = BashOperator(name="t5", bash_command="echo 5")
+    t3.start_after([t1, t2])
+    t4.action_on_task_status(TaskAction.STOP, {t1: TaskStatus.SUCCESS, t2: TaskStatus.SUCCESS})
+    t5.action_on_event_received(action=TaskAction.START, event_key="go")
+    t5.action_on_condition(
+        action=TaskAction.RESTART, condition=NumCondition(expect_event_keys=["num_event"])
+    )
+
+with Workflow(name="second") as w2:
+    BashOperator(name="tick", bash_command="date", periodic_expression="interval@0 0 1 0")
+
+alias = w1
+'''
+
+
+def write(tmp_path: Path, source: str, name: str = "workflow.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def test_full_file_yields_exactly_the_declared_tasks_and_rules(tmp_path):
+    main, second = load_workflow_file(write(tmp_path, FULL_FILE))
+
+    assert (main.name, main.namespace, main.task_names) == ("main", "ns", ("t1", "t2", "t3", "t4", "t5"))
+    assert (second.name, second.namespace, second.task_names) == ("second", "default", ("tick",))
+    workflow = main.workflow()
+    assert {name: len(workflow.task_rules(name)) for name in workflow.tasks} == {
+        "t1": 0, "t2": 0, "t3": 1, "t4": 1, "t5": 2,
+    }
+    assert workflow.initial_task_names() == ["t1", "t2", "t4"]
+    assert workflow.tasks["t1"].periodic_expression.kind is PeriodicKind.CRON
+    assert (workflow.tasks["t2"].retries, workflow.tasks["t2"].queue) == (2, "io")
+    assert second.workflow().tasks["tick"].periodic_expression.kind is PeriodicKind.INTERVAL
+
+    [start_rule] = workflow.task_rules("t3")
+    assert isinstance(start_rule.condition, TaskStatusAllMetCondition)
+    [stop_rule] = workflow.task_rules("t4")
+    assert stop_rule.action is TaskAction.STOP
+    both_succeeded = MappingContext({"t1": TaskStatus.SUCCESS, "t2": TaskStatus.SUCCESS})
+    assert stop_rule.condition.is_met(Event(key="x"), both_succeeded)
+    assert not stop_rule.condition.is_met(Event(key="x"), MappingContext({"t1": TaskStatus.SUCCESS}))
+
+
+def test_functions_and_classes_of_the_file_work_where_it_cannot_be_imported(tmp_path):
+    path = write(tmp_path, FULL_FILE)
+    workflow = load_workflow_file(path)[0].workflow()
+    assert str(tmp_path) not in sys.path
+
+    task = workflow.tasks["t3"]
+    assert isinstance(task, PythonOperator) and isinstance(workflow.tasks["t1"], BashOperator)
+    assert task.python_callable(*task.op_args) == 3
+
+    event_rule, condition_rule = workflow.task_rules("t5")
+    assert isinstance(event_rule.condition, SingleEventCondition)
+    context = MappingContext(states={})
+    actions = [condition_rule.trigger(Event(key="num_event", value=v), context) for v in ["70", "40"]]
+    assert actions == [None, TaskAction.RESTART]
+
+
+MALFORMED = {
+    "syntax error": ("""
+        from ai_flow.model.workflow import Workflow
+        with Workflow(name="w") as w:
+            x = (1,  # <-
+        """, "SyntaxError"),
+    "import error": ("""
+        import no_such_module_for_aiflow  # <-
+        """, "ModuleNotFoundError: No module named 'no_such_module_for_aiflow'"),
+    "no workflow": ("""
+        X = 1
+        """, "declares no Workflow"),
+    "duplicate task names": ("""
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="w"):
+            BashOperator(name="a", bash_command="true")
+            BashOperator(name="a", bash_command="true")  # <-
+        """, "already has a task named 'a'"),
+    "rule on another workflow's task": ("""
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="one"):
+            a = BashOperator(name="a", bash_command="true")
+        with Workflow(name="two"):
+            b = BashOperator(name="b", bash_command="true")
+            b.start_after(a)  # <-
+        """, "belongs to workflow 'one'"),
+    "rule naming an unknown task": ("""
+        from ai_flow.model.action import TaskAction
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="w") as w:
+            b = BashOperator(name="b", bash_command="true")
+            b.action_on_task_status(TaskAction.START, {"ghost": "SUCCESS"})  # <-
+        """, "depends on task 'ghost'"),
+    "bad cron": ("""
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="w"):
+            BashOperator(name="a", bash_command="true", periodic_expression="cron@61 * * * *")  # <-
+        """, "Invalid cron expression 'cron@61 \\* \\* \\* \\*'"),
+    "short interval": ("""
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="w"):
+            BashOperator(name="a", bash_command="true", periodic_expression="interval@1 2")  # <-
+        """, "expected 4 fields \\(days hours minutes seconds\\), got 2"),
+    "unpicklable object": ("""
+        import threading
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.python import PythonOperator
+        LOCK = threading.Lock()
+        with Workflow(name="w") as w:
+            PythonOperator(name="ok", python_callable=print)
+            PythonOperator(name="locked", python_callable=print, op_args=[LOCK])  # <-
+        """, "Task 'locked' of workflow 'w' cannot be serialized: .*lock"),
+    "exit at import": ("""
+        import sys
+        sys.exit(3)  # <-
+        """, "SystemExit: 3"),
+    "never finishes": ("""
+        import time
+        while True:
+            time.sleep(0.01)  # <-
+        """, "did not finish within 1 seconds"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_files_give_one_error_with_file_and_line(tmp_path, case):
+    source, message = MALFORMED[case]
+    path = write(tmp_path, source)
+    lines = path.read_text().splitlines()
+    marked = [number for number, text in enumerate(lines, 1) if text.endswith("# <-")]
+
+    with pytest.raises(WorkflowFileError, match=message) as info:
+        load_workflow_file(path, timeout=1)
+
+    assert info.value.file == str(path)
+    assert info.value.line == (marked[0] if marked else None)
+    assert str(info.value).startswith(f"{path}")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(WorkflowFileError, match="No such workflow file"):
+        load_workflow_file(tmp_path / "absent.py")
+
+
+def test_output_of_the_file_does_not_disturb_loading(tmp_path):
+    path = write(tmp_path, """
+        import os
+        from ai_flow.model.workflow import Workflow
+        print("chatty", flush=True)
+        os.write(1, b"raw")
+        w = Workflow(name="quiet")
+        """)
+    [loaded] = load_workflow_file(path)
+    assert loaded.name == "quiet"
