@@ -197,6 +197,9 @@ class NotificationClient:
     def _call(self, command: Callable[[], T]) -> T:
         return call_with_retry(command, self._retry_budget)
 
+    def _page(self, stream: str, start: str, end: str) -> Entries:
+        return cast(Entries, self._call(lambda: self._redis.xrange(stream, start, end, count=_PAGE)))
+
     def _check(self, event: Event) -> None:
         key_bytes = len(event.key.encode("utf-8")) if isinstance(event.key, str) else 0
         if not key_bytes:
@@ -239,8 +242,7 @@ class NotificationClient:
         """Yield the stream's events with ``after < offset <= until``, a page at a time."""
         end = entry_id(until) if until is not None else "+"
         while True:
-            start = f"({entry_id(after)}"
-            entries = cast(Entries, self._call(lambda: self._redis.xrange(stream, start, end, count=_PAGE)))
+            entries = self._page(stream, f"({entry_id(after)}", end)
             for entry in entries:
                 event = decode_entry(*entry)
                 after = event.offset or after

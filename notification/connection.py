@@ -55,7 +55,7 @@ def connect(
     """Open a client for the bus at ``uri`` that retries commands across dropped connections."""
     url = with_password(normalize_url(uri), password_file)
     retry = Retry(ExponentialWithJitterBackoff(base=0.005, cap=0.5), retries)
-    return redis.Redis.from_url(url, retry=retry, health_check_interval=30, **options)  # type: ignore[arg-type]
+    return redis.Redis.from_url(url, retry=retry, health_check_interval=30, **options)
 
 
 def call_with_retry(call: Callable[[], T], budget: float = RETRY_BUDGET_S) -> T:

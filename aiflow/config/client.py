@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiflow.config.loader import option
 
@@ -17,7 +18,7 @@ class ClientConfig:
     """The keys of ``aiflow_client.yaml``; ``AIFLOW_<KEY>`` environment variables override them."""
 
     server_address: str = option("http://localhost:8000", "Base URL of the AIFlow REST API server.")
-    blob_manager: dict = field(
+    blob_manager: dict[str, Any] = field(
         default_factory=lambda: dict(_DEFAULT_BLOB_MANAGER),
         metadata={"description": "Where uploaded workflow packages are stored (class and its settings)."},
     )

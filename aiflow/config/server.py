@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aiflow.config.loader import option
 
@@ -39,4 +40,6 @@ class ServerConfig:
     task_heartbeat_timeout: int = option(60, "Seconds without a heartbeat after which a task is failed.")
     task_heartbeat_interval: int = option(10, "Seconds between heartbeats of a running task.")
     local_executor_parallelism: int = option(10, "Concurrency of the worker started on one machine.")
-    k8s_executor_config: dict | None = option(None, "Kept for compatibility with upstream configuration files; unused.")
+    k8s_executor_config: dict[str, Any] | None = option(
+        None, "Kept for compatibility with upstream configuration files; unused."
+    )

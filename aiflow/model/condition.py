@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 from aiflow.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from notification.event import Event
-
     from aiflow.model.context import Context
+    from notification.event import Event
 
 
 class Condition(ABC):

@@ -104,7 +104,7 @@ def _parsed_interval(expression: str, body: str) -> timedelta:
         raise InvalidInputError(
             f"Invalid interval expression {expression!r}: fields must be non-negative integers"
         )
-    interval = timedelta(**dict(zip(_INTERVAL_FIELDS, map(int, fields))))
+    interval = timedelta(**dict(zip(_INTERVAL_FIELDS, map(int, fields), strict=True)))
     if not interval:
         raise InvalidInputError(f"Invalid interval expression {expression!r}: the interval is zero")
     return interval

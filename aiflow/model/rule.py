@@ -11,9 +11,8 @@ from aiflow.model.condition import Condition
 from aiflow.model.source import SourceLocation
 
 if TYPE_CHECKING:
-    from notification.event import Event
-
     from aiflow.model.context import Context
+    from notification.event import Event
 
 
 def _applies(condition: Condition, event: Event, context: Context) -> bool:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from notification.event import DEFAULT_NAMESPACE
-
 from aiflow.errors import InvalidInputError
 from aiflow.model.action import TaskAction
 from aiflow.model.condition import Condition
@@ -18,6 +16,7 @@ from aiflow.model.internal.conditions import (
 from aiflow.model.rule import TaskRule
 from aiflow.model.source import declaration_site
 from aiflow.model.status import TaskStatus
+from notification.event import DEFAULT_NAMESPACE
 
 if TYPE_CHECKING:
     from types import TracebackType

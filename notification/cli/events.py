@@ -16,7 +16,6 @@ from notification.config import load_notification_config, notification_home
 from notification.event import Event
 from notification.listener import ListenerProcessor
 
-
 #: Seconds a command keeps trying an unreachable server before it reports the failure.
 CLI_RETRY_BUDGET_S = 3.0
 
@@ -38,22 +37,18 @@ def _begin(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options choosing where reading starts."""
     func = click.option("--begin-offset", type=click.IntRange(min=0),
                         help="Read events after this offset.")(func)
-    return click.option("--begin-time", type=IsoDateTime(),
+    return click.option("--begin-time", callback=_parse_time, metavar="ISO_DATETIME",
                         help="Read events created at or after this time (ISO 8601).")(func)
 
 
-class IsoDateTime(click.ParamType):
-    """A date and time in ISO 8601 (``2026-11-26T17:00:00``, with an optional UTC offset)."""
-
-    name = "ISO_DATETIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO 8601 date and time, e.g. 2026-11-26T17:00:00", param, ctx)
+def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    """Parse an ISO 8601 date and time (``2026-11-26T17:00:00``, optionally with a UTC offset)."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time, e.g. 2026-11-26T17:00:00") from None
 
 
 @click.group("event", cls=AIFlowGroup)

@@ -29,5 +29,7 @@ cli.add_command(server)
 cli.add_command(event)
 cli.add_command(db)
 cli.add_command(
-    make_config_group([ConfigFile(lambda: notification_home() / CONFIG_FILE, NotificationConfig, load_notification_config)])
+    make_config_group(
+        [ConfigFile(lambda: notification_home() / CONFIG_FILE, NotificationConfig, load_notification_config)]
+    )
 )

@@ -12,9 +12,8 @@ from aiflow.model.state import ValueState, ValueStateDescriptor
 from aiflow.model.status import TaskStatus
 
 if TYPE_CHECKING:
-    from notification.event import Event
-
     from aiflow.model.context import Context
+    from notification.event import Event
 
 
 class SingleEventCondition(Condition):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -129,7 +129,7 @@ def test_times_read_back_as_the_same_instant_in_utc(migrated_engine: Engine) -> 
         stored = session.get_one(WorkflowExecution, execution_id).begin_date
 
     assert stored == begin
-    assert stored is not None and stored.tzinfo == timezone.utc
+    assert stored is not None and stored.tzinfo == UTC
 
 
 def test_naive_datetimes_are_refused(migrated_engine: Engine) -> None:

@@ -128,4 +128,5 @@ def test_a_port_in_use_is_reported(env: dict[str, str], server: dict[str, str]) 
     result = notification(clash, "server", "start", "-d")
 
     assert result.returncode == 1
-    assert result.stderr == f"Error: port {env['NOTIFICATION_SERVER_PORT']} on 127.0.0.1 is already in use by another program\n"
+    port = env["NOTIFICATION_SERVER_PORT"]
+    assert result.stderr == f"Error: port {port} on 127.0.0.1 is already in use by another program\n"

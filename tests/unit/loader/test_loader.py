@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from notification.event import Event
 
 from aiflow.loader.errors import WorkflowFileError
 from aiflow.loader.loader import load_workflow_file
@@ -18,6 +17,7 @@ from aiflow.model.periodic import PeriodicKind
 from aiflow.model.status import TaskStatus
 from aiflow.operators.bash import BashOperator
 from aiflow.operators.python import PythonOperator
+from notification.event import Event
 
 FULL_FILE = '''
 from typing import List

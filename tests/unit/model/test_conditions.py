@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from notification.event import Event
 
 from aiflow.errors import InvalidInputError
 from aiflow.model.action import TaskAction
@@ -24,6 +23,7 @@ from aiflow.model.internal.events import (
 from aiflow.model.rule import TaskRule, WorkflowRule, first_action
 from aiflow.model.state import ValueState, ValueStateDescriptor
 from aiflow.model.status import TaskStatus
+from notification.event import Event
 
 SUCCESS, FAILED, RUNNING = TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.RUNNING
 

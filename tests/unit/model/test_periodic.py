@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from aiflow.errors import InvalidInputError
 from aiflow.model.periodic import PeriodicExpression, PeriodicKind
 
-T0 = datetime(2024, 1, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -47,7 +47,7 @@ def test_task_execution_is_an_immutable_record_with_a_key():
 
 
 def test_workflow_execution_record():
-    begin = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    begin = datetime(2024, 1, 1, tzinfo=UTC)
     execution = WorkflowExecution(3, ExecutionType.MANUAL, begin, None, WorkflowStatus.RUNNING)
     assert execution.id is None
     ended = dataclasses.replace(execution, status=WorkflowStatus.SUCCESS, end_date=begin)
