@@ -134,6 +134,7 @@ def _coerce(value: Any, hint: Any, placeholders: Mapping[str, str], where: str) 
             return None
         raise ConfigError(f"{where}: a value is required")
     target = next(t for t in allowed if t is not type(None))
+    target = typing.get_origin(target) or target  # dict[str, Any] -> dict
     try:
         return _CONVERTERS[target](value, placeholders)
     except (TypeError, ValueError) as exc:
