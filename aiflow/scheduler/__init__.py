@@ -1,0 +1,1 @@
+"""The scheduler: applies the ordered event log to workflow executions, exactly once."""

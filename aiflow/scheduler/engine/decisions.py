@@ -1,0 +1,61 @@
+"""What applying an event decides; the scheduler's shell turns each into database writes and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiflow.model.status import TaskStatus, WorkflowStatus
+
+
+@dataclass(frozen=True)
+class QueueTask:
+    """Create the next sequence of ``task_name`` (try 1, QUEUED) and send its start job."""
+
+    task_name: str
+    sequence_number: int
+
+
+@dataclass(frozen=True)
+class RetryTask:
+    """Queue try ``try_number`` of a task execution and send its start job."""
+
+    task_execution_id: int
+    task_name: str
+    try_number: int
+
+
+@dataclass(frozen=True)
+class StopTask:
+    """Send a stop job for a live task execution and set its status (STOPPING, or STOPPED if queued)."""
+
+    task_execution_id: int
+    task_name: str
+    try_number: int
+    status: TaskStatus
+
+
+@dataclass(frozen=True)
+class SetTaskStatus:
+    """Record a status a worker reported (or a heartbeat time-out), with its error if any."""
+
+    task_execution_id: int
+    task_name: str
+    status: TaskStatus
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SetExecutionStatus:
+    """Move the workflow execution to ``status``."""
+
+    status: WorkflowStatus
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """Keep an error the user should see on the execution (e.g. a condition that raised)."""
+
+    message: str
+
+
+Decision = QueueTask | RetryTask | StopTask | SetTaskStatus | SetExecutionStatus | RecordError
