@@ -21,6 +21,7 @@ from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.scheduler_state import (
     EventCheckpoint,
     JobOutbox,
+    PeriodicTaskTick,
     WorkflowExecutionRuleState,
     WorkflowRuleState,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "EventCheckpoint",
     "JobOutbox",
     "Namespace",
+    "PeriodicTaskTick",
     "TaskExecution",
     "Workflow",
     "WorkflowEventTrigger",

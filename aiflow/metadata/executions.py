@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aiflow.metadata.base import Base
@@ -38,6 +38,10 @@ class WorkflowExecution(Base):
     error: Mapped[str | None] = mapped_column(LongText)
     event_offset: Mapped[int | None] = mapped_column(
         BigInteger, doc="Offset of the event whose processing created this execution."
+    )
+    stop_requested: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), nullable=False,
+        doc="A stop command arrived; the execution ends STOPPED once no task is live.",
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aiflow.metadata.base import Base
@@ -60,7 +60,21 @@ class EventCheckpoint(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_applied_offset: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    fencing_token: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default=text("0"), nullable=False,
+        doc="Lease token of the scheduler that committed last; older tokens may not commit.",
+    )
     update_time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class PeriodicTaskTick(Base):
+    """The due time of the last firing applied to one periodic task of a running execution."""
+
+    __tablename__ = "periodic_task_tick"
+
+    workflow_execution_id: Mapped[int] = parent_id("workflow_execution.id", primary_key=True)
+    task_name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    last_due_time: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class JobOutbox(Base):

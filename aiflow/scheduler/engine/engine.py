@@ -40,6 +40,8 @@ def stop_execution(view: ExecutionView) -> list[Decision]:
     if view.status.is_finished:
         return []
     view.stop_requested = True
+    if view.status == WorkflowStatus.INIT:
+        return [_set_status(view, WorkflowStatus.STOPPED)]
     decisions: list[Decision] = []
     for name in list(view.latest):
         decisions += _stop(view, name)

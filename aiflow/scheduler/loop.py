@@ -1,0 +1,83 @@
+"""The scheduler's shell: read the log in order, apply each batch, send its jobs, run chores.
+
+The loop body is three calls (:class:`~aiflow.scheduler.apply.Applier`,
+:class:`~aiflow.scheduler.dispatch.Dispatcher`, the chores); this module only
+sequences them, survives their errors and stops when asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from aiflow.scheduler.apply import Applier
+from aiflow.scheduler.dispatch import Dispatcher
+from notification.event import Event
+
+logger = logging.getLogger(__name__)
+
+
+class EventLog(Protocol):
+    """Where the scheduler reads events from (a :class:`~notification.client.NotificationClient`)."""
+
+    def read_log(self, after: int, count: int, block_ms: int) -> list[Event]: ...
+
+
+class Chore(Protocol):
+    """A periodic duty (ticks, heartbeat checks) that publishes events rather than changing state."""
+
+    def run_if_due(self, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    batch_size: int = 1000
+    #: Longest wait for new events before chores get a turn.
+    idle_wait_ms: int = 200
+    #: Pause after an error before the loop recovers and tries again.
+    error_backoff_s: float = 1.0
+
+
+class SchedulerLoop:
+    """Applies the event log to the metadata database until ``stop`` is set."""
+
+    def __init__(self, log: EventLog, applier: Applier, dispatcher: Dispatcher, chores: Sequence[Chore],
+                 clock: Callable[[], datetime], settings: LoopSettings = LoopSettings()) -> None:
+        self._log = log
+        self._applier = applier
+        self._dispatcher = dispatcher
+        self._chores = chores
+        self._clock = clock
+        self._settings = settings
+
+    def run(self, stop: threading.Event) -> None:
+        """Recover, then loop until ``stop`` is set; errors are logged and recovered from."""
+        offset = self._recover()
+        while not stop.is_set():
+            try:
+                offset = self._turn(offset)
+            except Exception:  # the shell survives any failure of one turn
+                logger.exception("Scheduler: turn failed after offset %s; recovering", offset)
+                if stop.wait(self._settings.error_backoff_s):
+                    break
+                offset = self._recover()
+
+    def _recover(self) -> int:
+        offset = self._applier.recover()
+        sent = self._dispatcher.send_unsent(self._clock())
+        logger.info("Scheduler: resuming after offset %s (%s unsent jobs re-sent)", offset, sent)
+        return offset
+
+    def _turn(self, offset: int) -> int:
+        events = self._log.read_log(offset, self._settings.batch_size, self._settings.idle_wait_ms)
+        if events:
+            job_ids = self._applier.apply(events)
+            offset = events[-1].offset or offset
+            self._dispatcher.send(job_ids, self._clock())
+        for chore in self._chores:
+            chore.run_if_due(self._clock())
+        return offset

@@ -1,0 +1,48 @@
+"""Which executions an event concerns: the running executions' index, rebuilt at start."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from aiflow.metadata.execution_views import SnapshotCache, load_view, running_execution_ids
+from aiflow.scheduler.engine.index import RuleIndex, expected_keys
+from aiflow.scheduler.engine.view import ExecutionView
+from aiflow.status_events import execution_id_of
+from notification.event import Event
+
+
+class ExecutionRouter:
+    """Keeps the index of running executions by (namespace, expected key) and routes events with it."""
+
+    def __init__(self) -> None:
+        self._index = RuleIndex()
+
+    def rebuild(self, session: Session, snapshots: SnapshotCache) -> None:
+        """Index every running execution, as the database has them."""
+        self._index = RuleIndex()
+        for execution_id in running_execution_ids(session):
+            view = load_view(session, execution_id, snapshots)
+            if view is not None:
+                self.track(view)
+
+    def track(self, view: ExecutionView) -> None:
+        """Start routing events to a running execution, or stop once it has finished."""
+        if view.status.is_finished:
+            self._index.remove(view.id)
+        else:
+            self._index.add(view.id, view.namespace, expected_keys(view.workflow))
+
+    def targets(self, event: Event) -> list[int]:
+        """Return the running executions ``event`` concerns.
+
+        An event naming an execution in its context concerns that execution
+        only; any other event concerns the running executions of its namespace
+        whose rules expect its key.
+        """
+        addressed = execution_id_of(event)
+        if addressed is not None:
+            return [addressed] if addressed in self._index else []
+        return self._index.expecting(event.namespace, event.key)
+
+    def __len__(self) -> int:
+        return len(self._index)

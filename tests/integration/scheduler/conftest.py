@@ -1,0 +1,150 @@
+"""A real scheduler loop over a real Redis (log and Celery broker) and a migrated SQLite database."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import cloudpickle
+import pytest
+import redis
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from aiflow.clock import utcnow
+from aiflow.commands import Command, CommandKind
+from aiflow.config.server import ServerConfig
+from aiflow.metadata import migrate
+from aiflow.metadata.checkpoint import last_applied_offset
+from aiflow.metadata.definitions import Workflow as WorkflowRow
+from aiflow.metadata.definitions import WorkflowSnapshot
+from aiflow.metadata.engine import create_engine
+from aiflow.metadata.executions import TaskExecution, WorkflowExecution
+from aiflow.metadata.session import session_scope
+from aiflow.model.execution_type import ExecutionType
+from aiflow.model.status import TaskStatus, WorkflowStatus
+from aiflow.model.workflow import Workflow
+from aiflow.scheduler.apply import Applier
+from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
+from aiflow.scheduler.main import job_sender
+from aiflow.status_events import TaskStatusReport
+from notification.client import NotificationClient
+from tests.support import wait_until
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'aiflow.db'}")
+    migrate.init(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def bus(redis_url: str) -> Iterator[NotificationClient]:
+    with NotificationClient(redis_url) as client:
+        yield client
+
+
+class RunningScheduler:
+    """A scheduler loop in a thread; ``restart`` stops it and starts a fresh one on the same stores."""
+
+    def __init__(self, db: Engine, bus: NotificationClient, redis_url: str) -> None:
+        self._db, self._bus, self._redis_url = db, bus, redis_url
+        self._sender = job_sender(ServerConfig(notification_server_uri=redis_url))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        loop = SchedulerLoop(self._bus, Applier(self._db, utcnow), Dispatcher(self._db, self._sender), [], utcnow,
+                             LoopSettings(idle_wait_ms=50))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="scheduler")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def close(self) -> None:
+        self.stop()
+        self._sender.close()
+
+
+@pytest.fixture
+def scheduler(db: Engine, bus: NotificationClient, redis_url: str) -> Iterator[RunningScheduler]:
+    running = RunningScheduler(db, bus, redis_url)
+    running.start()
+    yield running
+    running.close()
+
+
+def create_execution(db: Engine, workflow: Workflow) -> int:
+    """Store ``workflow`` with one snapshot and an INIT execution of it; return the execution id."""
+    with session_scope(db) as session:
+        row = WorkflowRow(namespace=workflow.namespace, name=workflow.name, content="# test")
+        session.add(row)
+        session.flush()
+        snapshot = WorkflowSnapshot(workflow_id=row.id, workflow_object=cloudpickle.dumps(workflow),
+                                    content_hash=f"hash-{row.id}")
+        session.add(snapshot)
+        session.flush()
+        row.snapshot_id = snapshot.id
+        execution = WorkflowExecution(workflow_id=row.id, snapshot_id=snapshot.id, status=WorkflowStatus.INIT.value,
+                                      execution_type=ExecutionType.MANUAL.value)
+        session.add(execution)
+        session.flush()
+        return execution.id
+
+
+def send_command(bus: NotificationClient, kind: CommandKind, execution_id: int, task_name: str | None = None) -> None:
+    bus.send_event(Command(kind, workflow_execution_id=execution_id, task_name=task_name).to_event("default"))
+
+
+def task_rows(db: Engine, execution_id: int) -> list[TaskExecution]:
+    with session_scope(db) as session:
+        return list(session.scalars(select(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id)
+                                    .order_by(TaskExecution.id)))
+
+
+def execution_row(db: Engine, execution_id: int) -> WorkflowExecution:
+    with session_scope(db) as session:
+        return session.get_one(WorkflowExecution, execution_id)
+
+
+def applied_offset(db: Engine) -> int:
+    with session_scope(db) as session:
+        return last_applied_offset(session)
+
+
+def wait_for_tasks(db: Engine, execution_id: int, expected: Callable[[list[TaskExecution]], bool]) -> list[TaskExecution]:
+    return wait_until(lambda: (rows := task_rows(db, execution_id)) and expected(rows) and rows, timeout=10)
+
+
+def report(bus: NotificationClient, row: TaskExecution, status: TaskStatus, error: str | None = None) -> None:
+    """Send the status event a worker would send for ``row``'s current try."""
+    bus.send_event(TaskStatusReport("default", row.workflow_execution_id, row.task_name, row.id, row.try_number,
+                                    status, error).to_event("test-worker"))
+
+
+def broker_jobs(redis_url: str, queue: str = "aiflow") -> list[dict[str, object]]:
+    """The jobs waiting in a Celery queue on the broker: (task name, kwargs) of each message."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+    finally:
+        client.close()
+    jobs = []
+    for message in reversed(messages):  # Celery pushes to the left
+        body = json.loads(_decode_body(message))
+        jobs.append({"task": message["headers"]["task"], **body[1]})
+    return jobs
+
+
+def _decode_body(message: dict[str, object]) -> str:
+    return base64.b64decode(str(message["body"])).decode()
