@@ -24,7 +24,7 @@ from notification.config import PASSWORD_FILE, NotificationConfig
 from notification.connection import RETRY_BUDGET_S, call_with_retry, connect
 from notification.event import Event
 from notification.keys import EventKeys
-from notification.listener import Listener, ListenerProcessor, ListenerRegistrationId
+from notification.listener import Listener, ListenerProcessor, ListenerRegistrationId, StreamReply
 from notification.scripts import load_script
 
 MAX_KEY_BYTES = 1024
@@ -132,6 +132,17 @@ class NotificationClient:
         """
         keys = [self._keys.meta, self._keys.log]
         return int(self._call(lambda: self._time_to_offset(keys=keys, args=[_to_ms(time)])))
+
+    def read_log(self, after: int, count: int, block_ms: int) -> list[Event]:
+        """Return up to ``count`` events of every key after offset ``after``, in offset order.
+
+        Waits up to ``block_ms`` for the first one when there is none yet; for a
+        reader (the scheduler) that keeps its own position.
+        """
+        reply = cast(StreamReply, self._call(
+            lambda: self._redis.xread({self._keys.log: entry_id(after)}, count=count, block=block_ms)))
+        entries = reply[0][1] if reply else []
+        return [decode_entry(*entry) for entry in entries]
 
     def latest_offset(self) -> int:
         """Return the offset of the newest event ever stored (0 on an empty bus)."""

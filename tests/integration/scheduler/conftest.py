@@ -122,7 +122,9 @@ def applied_offset(db: Engine) -> int:
         return last_applied_offset(session)
 
 
-def wait_for_tasks(db: Engine, execution_id: int, expected: Callable[[list[TaskExecution]], bool]) -> list[TaskExecution]:
+def wait_for_tasks(
+    db: Engine, execution_id: int, expected: Callable[[list[TaskExecution]], bool]
+) -> list[TaskExecution]:
     return wait_until(lambda: (rows := task_rows(db, execution_id)) and expected(rows) and rows, timeout=10)
 
 
