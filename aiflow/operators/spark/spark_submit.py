@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiflow.errors import InvalidInputError
+from aiflow.operators.errors import TaskFailedError
 from aiflow.operators.job_output import JobIdWatcher
+from aiflow.operators.job_tracking import JobEnd, StatusQuery, check_poll_interval
 from aiflow.operators.process import ChildProcess, run_command
 from aiflow.operators.process_operator import ProcessOperator
 
@@ -18,6 +21,13 @@ SUBMISSION_ID_PATTERN = r"(application_\d+_\d+|driver-\d+-\d+|pod name: \S+)"
 """How spark-submit reports a cluster-mode submission: a YARN application, a standalone
 driver, or a Kubernetes driver pod."""
 
+DRIVER_STATE_PATTERN = re.compile(r'"driverState"\s*:\s*"(\w+)"|phase: (\w+)')
+"""A driver's state in ``spark-submit --status`` output: a standalone master's reply, or a
+Kubernetes driver pod's phase."""
+
+FINAL_DRIVER_STATES = {"FINISHED": True, "SUCCEEDED": True, "FAILED": False, "KILLED": False, "ERROR": False}
+"""Terminal driver states (pod phases upper-cased), and whether each means success."""
+
 DEPLOY_MODES = ("client", "cluster")
 
 
@@ -27,7 +37,11 @@ class SparkSubmitOperator(ProcessOperator):
     In client mode the driver is the spark-submit process, so stopping the task
     ends it. In cluster mode the submission id printed by spark-submit is
     tracked, and stop kills it (``yarn application -kill`` on YARN, otherwise
-    ``spark-submit --kill``) before ending the client.
+    ``spark-submit --master <master> --kill <id>``) before ending the client.
+    On YARN, spark-submit waits for the application to end. Elsewhere, once
+    spark-submit returns, the task runs ``spark-submit --master <master>
+    --status <id>`` every ``status_poll_interval`` seconds until the driver is
+    FINISHED / Succeeded (success) or FAILED, KILLED, ERROR / Failed (failure).
 
     Args:
         application: the jar, Python or R file to run.
@@ -40,6 +54,7 @@ class SparkSubmitOperator(ProcessOperator):
         k8s_namespace: the Kubernetes namespace of the driver.
         env_vars: environment variables for the driver; on YARN and Kubernetes they
             are also passed as ``spark.yarn.appMasterEnv.*`` / ``spark.kubernetes.driverEnv.*``.
+        status_poll_interval: seconds between driver status polls in cluster mode.
     """
 
     def __init__(
@@ -54,12 +69,14 @@ class SparkSubmitOperator(ProcessOperator):
         submit_options: str | None = None,
         k8s_namespace: str | None = None,
         env_vars: Mapping[str, Any] | None = None,
+        status_poll_interval: float = 1,
         **kwargs: Any,
     ) -> None:
         if deploy_mode not in DEPLOY_MODES:
             raise InvalidInputError(
                 f"Task {name!r}: deploy_mode must be one of {DEPLOY_MODES}, got {deploy_mode!r}"
             )
+        interval = check_poll_interval(name, "status_poll_interval", status_poll_interval)
         super().__init__(name, **kwargs)
         self.application = application
         self.application_args = [str(arg) for arg in application_args or ()]
@@ -70,6 +87,7 @@ class SparkSubmitOperator(ProcessOperator):
         self.submit_options = submit_options
         self.k8s_namespace = k8s_namespace
         self.env_vars = {key: str(value) for key, value in (env_vars or {}).items()}
+        self.status_poll_interval = interval
         self._submissions: JobIdWatcher | None = None
 
     @property
@@ -94,14 +112,25 @@ class SparkSubmitOperator(ProcessOperator):
 
     def kill_command(self, submission_id: str) -> list[str]:
         """Return the command that kills a cluster-mode submission."""
-        if self.master.startswith("yarn"):
+        if self._on_yarn:
             return ["yarn", "application", "-kill", submission_id]
+        return [self.executable_path, "--master", self.master, "--kill", self._driver_ref(submission_id)]
+
+    def status_command(self, submission_id: str) -> list[str]:
+        """Return the command that reports a cluster-mode driver's state (not on YARN)."""
+        return [self.executable_path, "--master", self.master, "--status", self._driver_ref(submission_id)]
+
+    @property
+    def _on_yarn(self) -> bool:
+        return self.master.startswith("yarn")
+
+    def _driver_ref(self, submission_id: str) -> str:
         if self.master.startswith("k8s://") and self.k8s_namespace:
-            submission_id = f"{self.k8s_namespace}:{submission_id}"
-        return [self.executable_path, "--master", self.master, "--kill", submission_id]
+            return f"{self.k8s_namespace}:{submission_id}"
+        return submission_id
 
     def _driver_env_conf(self) -> str | None:
-        if self.master.startswith("yarn"):
+        if self._on_yarn:
             return "spark.yarn.appMasterEnv."
         if self.master.startswith("k8s://"):
             return "spark.kubernetes.driverEnv."
@@ -111,10 +140,28 @@ class SparkSubmitOperator(ProcessOperator):
         self._submissions = JobIdWatcher(SUBMISSION_ID_PATTERN)
         return run_command(self.submit_command(), on_line=self._submissions, env=self.env_vars)
 
-    def stop(self, context: Context) -> None:
+    def status_query(self) -> StatusQuery | None:
+        """Follow the driver in cluster mode (except on YARN, where spark-submit waits for it).
+
+        Raises:
+            TaskFailedError: spark-submit printed no submission id to follow.
+        """
+        if self.deploy_mode != "cluster" or self._on_yarn:
+            return None
+        if self.submission_id is None:
+            raise TaskFailedError(f"Task {self.name!r} failed: spark-submit reported no submission id")
+        return StatusQuery(self.status_command(self.submission_id), driver_end, self.status_poll_interval)
+
+    def cancel_job(self) -> None:
         if self.deploy_mode == "cluster" and self.submission_id is not None:
             self.run_control_command(self.kill_command(self.submission_id))
-        super().stop(context)
 
     def get_metrics(self, context: Context) -> dict[str, Any]:
         return {} if self.submission_id is None else {"submission_id": self.submission_id}
+
+
+def driver_end(output: list[str]) -> JobEnd | None:
+    """Read the driver's end from ``spark-submit --status`` output; ``None`` while it runs."""
+    states = [m.group(1) or m.group(2) for m in map(DRIVER_STATE_PATTERN.search, output) if m]
+    state = states[-1].upper() if states else ""
+    return JobEnd(state, FINAL_DRIVER_STATES[state]) if state in FINAL_DRIVER_STATES else None

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from aiflow.errors import AIFlowError
 from aiflow.loader.errors import WorkflowFileError
 from aiflow.loader.loader import load_workflow_file
 from aiflow.model.action import TaskAction
 from aiflow.model.context import MappingContext
-from aiflow.model.internal.conditions import SingleEventCondition, TaskStatusAllMetCondition
+from aiflow.model.internal.events import task_status_event_key
 from aiflow.model.periodic import PeriodicKind
 from aiflow.model.status import TaskStatus
 from aiflow.operators.bash import BashOperator
@@ -22,50 +23,61 @@ from notification.event import Event
 FULL_FILE = '''
 from typing import List
 
-from notification.event import Event
+from notification_service.model.event import Event
 from ai_flow.model.action import TaskAction
 from ai_flow.model.condition import Condition
 from ai_flow.model.context import Context
 from ai_flow.model.state import ValueState, ValueStateDescriptor
 from ai_flow.model.status import TaskStatus
 from ai_flow.model.workflow import Workflow
+from ai_flow.notification.notification_client import AIFlowNotificationClient, ListenerProcessor, Event
 from ai_flow.operators.bash import BashOperator
 from ai_flow.operators.python import PythonOperator
 
+NOTIFICATION_SERVER_URI = "localhost:50052"
 THRESHOLD = 100
 
 
 class NumCondition(Condition):
     def is_met(self, event: Event, context: Context) -> bool:
         state: ValueState = context.get_state(ValueStateDescriptor(name="num_state"))
-        num = (state.value() or 0) + int(event.value)
+        num = 0 if state.value() is None else int(state.value())
+        num += int(event.value)
         if num >= THRESHOLD:
             return True
         state.update(num)
         return False
 
 
-class Counter:
-    """A listener-style class defined in the workflow file."""
-
+class ModelLoader(ListenerProcessor):
     def __init__(self):
-        self.count = 0
+        self.current_model = None
 
     def process(self, events: List[Event]):
-        self.count += len(events)
-        return self.count
+        for e in events:
+            self.current_model = e.value
 
 
-def produce(n):
-    return Counter().process([Event(key="num_event", value=str(i)) for i in range(n)])
+def replay(values):
+    loader = ModelLoader()
+    loader.process([Event(key="model_deployed", value=v) for v in values])
+    return loader.current_model
+
+
+def deploy():
+    client = AIFlowNotificationClient(NOTIFICATION_SERVER_URI)
+    try:
+        client.send_event(key="model_deployed", value="/models/1")
+    finally:
+        client.close()
 
 
 with Workflow(name="main", namespace="ns") as w1:
     t1 = BashOperator(name="t1", bash_command="echo 1", periodic_expression="cron@*/5 * * * *")
     t2 = BashOperator(name="t2", bash_command="echo 2", retries=2, queue="io")
-    t3 = PythonOperator(name="t3", python_callable=produce, op_args=[3])
+    t3 = PythonOperator(name="t3", python_callable=replay, op_args=[["/m/1", "/m/2"]])
     t4 = BashOperator(name="t4", bash_command="sleep 100")
-    t5 = BashOperator(name="t5", bash_command="echo 5")
+    t5 = PythonOperator(name="t5", python_callable=deploy)
     t3.start_after([t1, t2])
     t4.action_on_task_status(TaskAction.STOP, {t1: TaskStatus.SUCCESS, t2: TaskStatus.SUCCESS})
     t5.action_on_event_received(action=TaskAction.START, event_key="go")
@@ -86,27 +98,41 @@ def write(tmp_path: Path, source: str, name: str = "workflow.py") -> Path:
     return path
 
 
+def rule_summary(workflow) -> dict[str, list[tuple[TaskAction, str, list[str]]]]:
+    """Each task's rules as (action, condition class, expected event keys), in declaration order."""
+    return {
+        name: [(r.action, type(r.condition).__name__, r.condition.expect_event_keys) for r in workflow.task_rules(name)]
+        for name in workflow.tasks
+    }
+
+
 def test_full_file_yields_exactly_the_declared_tasks_and_rules(tmp_path):
     main, second = load_workflow_file(write(tmp_path, FULL_FILE))
 
     assert (main.name, main.namespace, main.task_names) == ("main", "ns", ("t1", "t2", "t3", "t4", "t5"))
     assert (second.name, second.namespace, second.task_names) == ("second", "default", ("tick",))
     workflow = main.workflow()
-    assert {name: len(workflow.task_rules(name)) for name in workflow.tasks} == {
-        "t1": 0, "t2": 0, "t3": 1, "t4": 1, "t5": 2,
+    upstream_keys = [task_status_event_key("t1"), task_status_event_key("t2")]
+    assert rule_summary(workflow) == {
+        "t1": [],
+        "t2": [],
+        "t3": [(TaskAction.START, "TaskStatusAllMetCondition", upstream_keys)],
+        "t4": [(TaskAction.STOP, "TaskStatusAllMetCondition", upstream_keys)],
+        "t5": [
+            (TaskAction.START, "SingleEventCondition", ["go"]),
+            (TaskAction.RESTART, "NumCondition", ["num_event"]),
+        ],
     }
+    assert rule_summary(second.workflow()) == {"tick": []}
     assert workflow.initial_task_names() == ["t1", "t2", "t4"]
-    assert workflow.tasks["t1"].periodic_expression.kind is PeriodicKind.CRON
+    assert str(workflow.tasks["t1"].periodic_expression) == "cron@*/5 * * * *"
     assert (workflow.tasks["t2"].retries, workflow.tasks["t2"].queue) == (2, "io")
     assert second.workflow().tasks["tick"].periodic_expression.kind is PeriodicKind.INTERVAL
 
-    [start_rule] = workflow.task_rules("t3")
-    assert isinstance(start_rule.condition, TaskStatusAllMetCondition)
-    [stop_rule] = workflow.task_rules("t4")
-    assert stop_rule.action is TaskAction.STOP
+    stop_condition = workflow.task_rules("t4")[0].condition
     both_succeeded = MappingContext({"t1": TaskStatus.SUCCESS, "t2": TaskStatus.SUCCESS})
-    assert stop_rule.condition.is_met(Event(key="x"), both_succeeded)
-    assert not stop_rule.condition.is_met(Event(key="x"), MappingContext({"t1": TaskStatus.SUCCESS}))
+    assert stop_condition.is_met(Event(key="x"), both_succeeded)
+    assert not stop_condition.is_met(Event(key="x"), MappingContext({"t1": TaskStatus.SUCCESS}))
 
 
 def test_functions_and_classes_of_the_file_work_where_it_cannot_be_imported(tmp_path):
@@ -114,12 +140,13 @@ def test_functions_and_classes_of_the_file_work_where_it_cannot_be_imported(tmp_
     workflow = load_workflow_file(path)[0].workflow()
     assert str(tmp_path) not in sys.path
 
-    task = workflow.tasks["t3"]
-    assert isinstance(task, PythonOperator) and isinstance(workflow.tasks["t1"], BashOperator)
-    assert task.python_callable(*task.op_args) == 3
+    replay, deploy = workflow.tasks["t3"], workflow.tasks["t5"]
+    assert isinstance(replay, PythonOperator) and isinstance(workflow.tasks["t1"], BashOperator)
+    assert replay.python_callable(*replay.op_args) == "/m/2"  # the file's ListenerProcessor subclass at work
+    with pytest.raises(AIFlowError, match="can only be used inside a task that AIFlow runs"):
+        deploy.python_callable()
 
-    event_rule, condition_rule = workflow.task_rules("t5")
-    assert isinstance(event_rule.condition, SingleEventCondition)
+    condition_rule = workflow.task_rules("t5")[1]
     context = MappingContext(states={})
     actions = [condition_rule.trigger(Event(key="num_event", value=v), context) for v in ["70", "40"]]
     assert actions == [None, TaskAction.RESTART]

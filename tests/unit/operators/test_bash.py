@@ -11,6 +11,7 @@ import pytest
 from aiflow.errors import InvalidInputError
 from aiflow.operators.bash import BashOperator
 from aiflow.operators.errors import TaskFailedError, TaskTimeoutError
+from tests.support import wait_until
 
 
 def alive(process: psutil.Process) -> bool:
@@ -36,10 +37,10 @@ def test_non_zero_exit_fails_with_the_exit_code(workflow, context):
     assert info.value.exit_code == 3
 
 
-def test_stop_ends_the_command_and_its_process_tree_within_two_seconds(workflow, context, wait_until):
+def test_stop_ends_the_command_and_its_process_tree_within_two_seconds(workflow, context):
     task = BashOperator("sleeper", bash_command="sleep 100 | cat")
     task.start(context)
-    shell = psutil.Process(task._started_process().pid)
+    shell = psutil.Process(task.pid)
     wait_until(lambda: len(shell.children()) == 2)
     tree = [shell, *shell.children(recursive=True)]
 

@@ -10,6 +10,7 @@ import psutil
 import pytest
 
 from aiflow.operators.process import run_callable, run_command
+from tests.support import wait_until
 
 
 def gone(pid: int) -> bool:
@@ -34,7 +35,7 @@ def test_wait_times_out_while_running():
     assert child.exit_code == -15
 
 
-def test_stop_ends_every_process_in_the_group_within_two_seconds(wait_until):
+def test_stop_ends_every_process_in_the_group_within_two_seconds():
     lines: list[str] = []
     child = run_command(["bash", "-c", "sleep 100 & sleep 100 & echo started; wait"], lines.append)
     wait_until(lambda: lines == ["started"])
@@ -48,7 +49,7 @@ def test_stop_ends_every_process_in_the_group_within_two_seconds(wait_until):
     assert time.monotonic() - began < 2
 
 
-def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(wait_until):
+def test_stop_escalates_to_sigkill_when_sigterm_is_ignored():
     lines: list[str] = []
     script = "trap '' TERM; echo ready; while true; do sleep 0.1; done"
     child = run_command(["bash", "-c", script], lines.append)
@@ -57,7 +58,7 @@ def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(wait_until):
     assert child.exit_code == -9
 
 
-def test_processes_left_behind_are_killed_when_the_child_exits(wait_until):
+def test_processes_left_behind_are_killed_when_the_child_exits():
     lines: list[str] = []
     child = run_command(["bash", "-c", "sleep 100 & echo $!"], lines.append)
     assert child.wait(10) == 0

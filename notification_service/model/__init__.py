@@ -1,0 +1,1 @@
+"""Holds ``notification_service.model.event``, an alias of :mod:`notification.event`."""
