@@ -16,20 +16,25 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
-from aiflow.errors import InvalidInputError
+from aiflow.errors import AIFlowError, InvalidInputError
 from aiflow.metadata import checkpoint
 from aiflow.metadata.decision_writer import DecisionWriter, save_rule_state
 from aiflow.metadata.execution_views import SnapshotCache, load_view
 from aiflow.metadata.executions import WorkflowExecution
+from aiflow.metadata.queries import timers
+from aiflow.metadata.queries.executions import create_execution
+from aiflow.metadata.queries.workflows import get_workflow_by_id
 from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import WorkflowStatus
+from aiflow.scheduler import timer_events
 from aiflow.scheduler.engine import engine
 from aiflow.scheduler.engine.decisions import Decision
 from aiflow.scheduler.engine.view import ExecutionView
 from aiflow.scheduler.routing import ExecutionRouter
+from aiflow.scheduler.triggers import TriggerSet
 from notification.event import Event
 
 logger = logging.getLogger(__name__)
@@ -69,21 +74,27 @@ class Batch:
 class Applier:
     """Applies events to the metadata database, exactly once, in log order."""
 
-    def __init__(self, engine_: Engine, clock: Callable[[], datetime]) -> None:
+    def __init__(self, engine_: Engine, clock: Callable[[], datetime], snapshots: SnapshotCache) -> None:
         self._engine = engine_
         self._clock = clock
-        self._snapshots = SnapshotCache()
+        self._snapshots = snapshots
         self.router = ExecutionRouter()
+        self.triggers = TriggerSet()
+        #: The lease's fencing token; every commit is refused once a newer one has committed.
+        self.fencing_token: int | None = None
 
     def recover(self) -> int:
-        """Rebuild the routing index from the database; return the offset to resume after."""
+        """Rebuild the routing indexes from the database; return the offset to resume after."""
         with session_scope(self._engine) as session:
             self.router.rebuild(session, self._snapshots)
+            self.triggers.rebuild(session)
             return checkpoint.last_applied_offset(session)
 
     def apply(self, events: list[Event]) -> list[int]:
         """Apply ``events`` (ascending offsets) in one transaction; return the outbox ids to send."""
         with session_scope(self._engine) as session:
+            if self.fencing_token is not None:
+                checkpoint.fence(session, self.fencing_token)
             applied = checkpoint.last_applied_offset(session)
             batch = Batch(session, self._snapshots, self._clock())
             fresh = [event for event in events if (event.offset or 0) > applied]
@@ -96,16 +107,46 @@ class Applier:
             return [job.id for job in batch.jobs]
 
     def _apply_one(self, batch: Batch, event: Event) -> None:
-        if event.key == COMMAND_EVENT_KEY:
-            try:
-                command = Command.from_event(event)
-            except InvalidInputError as exc:
-                logger.warning("Scheduler: skipped %s", exc)
-                return
-            self._apply_command(batch, command)
+        try:
+            timer = timer_events.from_event(event)
+            command = Command.from_event(event) if event.key == COMMAND_EVENT_KEY else None
+        except (InvalidInputError, TypeError, ValueError) as exc:
+            logger.warning("Scheduler: skipped malformed event at offset %s: %s", event.offset, exc)
             return
-        for execution_id in self.router.targets(event):
-            self._step(batch, execution_id, lambda view: engine.apply_event(view, event), ExecutionType.EVENT)
+        if command is not None:
+            self._apply_command(batch, command)
+        elif timer is not None:
+            self._apply_timer(batch, timer, event)
+        else:
+            for execution_id in self.router.targets(event):
+                self._step(batch, execution_id, lambda view: engine.apply_event(view, event), ExecutionType.EVENT)
+            for workflow_id in self.triggers.fired(batch.session, event):
+                self._start_new(batch, workflow_id, ExecutionType.EVENT, event)
+
+    def _apply_timer(self, batch: Batch, timer: timer_events.TimerEvent, event: Event) -> None:
+        if isinstance(timer, timer_events.ScheduleTick):
+            workflow_id = timers.claim_schedule_tick(batch.session, timer.schedule_id, timer.due)
+            if workflow_id is not None:
+                self._start_new(batch, workflow_id, ExecutionType.PERIODIC, event)
+        elif isinstance(timer, timer_events.PeriodicTick):
+            if timers.record_periodic_due(batch.session, timer.workflow_execution_id, timer.task_name, timer.due):
+                task = timer.task_name
+                self._step(batch, timer.workflow_execution_id,
+                           lambda view: engine.act_on_task(view, task, TaskAction.RESTART), ExecutionType.PERIODIC)
+        else:
+            retry = timer
+            self._step(batch, retry.workflow_execution_id, lambda view: engine.retry_due(
+                view, retry.task_name, retry.task_execution_id, retry.try_number), ExecutionType.EVENT)
+
+    def _start_new(self, batch: Batch, workflow_id: int, execution_type: ExecutionType, event: Event) -> None:
+        """Create and start an execution of a workflow's current snapshot (schedule tick or trigger)."""
+        try:
+            execution = create_execution(batch.session, get_workflow_by_id(batch.session, workflow_id), execution_type)
+        except AIFlowError as exc:
+            logger.info("Scheduler: not starting workflow %s: %s", workflow_id, exc)
+            return
+        execution.event_offset = event.offset
+        self._step(batch, execution.id, engine.start_execution, execution_type)
 
     def _apply_command(self, batch: Batch, command: Command) -> None:
         kind, execution_id = command.kind, command.workflow_execution_id
@@ -116,6 +157,8 @@ class Applier:
         elif kind == CommandKind.STOP_ALL_WORKFLOW_EXECUTIONS and command.workflow_id is not None:
             for running in _running_of_workflow(batch.session, command.workflow_id):
                 self._step(batch, running, engine.stop_execution, ExecutionType.MANUAL)
+        elif kind in (CommandKind.WORKFLOW_CHANGED, CommandKind.TRIGGERS_CHANGED) and command.workflow_id:
+            self.triggers.refresh_workflow(batch.session, command.workflow_id)
         elif kind in _TASK_COMMANDS and execution_id is not None and command.task_name:
             action, task = _TASK_COMMANDS[kind], command.task_name
             self._step(batch, execution_id, lambda view: engine.act_on_task(view, task, action), ExecutionType.MANUAL)

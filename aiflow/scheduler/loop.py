@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from aiflow.metadata.checkpoint import FencedOut
 from aiflow.scheduler.apply import Applier
+from aiflow.scheduler.crash_points import EVENT_READ, OUTBOX_SENT, STATE_COMMITTED, crash_point
 from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler.lease import LeaseLost, SchedulerLease
 from notification.event import Event
 
 logger = logging.getLogger(__name__)
@@ -45,9 +49,12 @@ class LoopSettings:
 class SchedulerLoop:
     """Applies the event log to the metadata database until ``stop`` is set."""
 
-    def __init__(self, log: EventLog, applier: Applier, dispatcher: Dispatcher, chores: Sequence[Chore],
-                 clock: Callable[[], datetime], settings: LoopSettings = LoopSettings()) -> None:
+    def __init__(
+        self, log: EventLog, lease: SchedulerLease, applier: Applier, dispatcher: Dispatcher,
+        chores: Sequence[Chore], clock: Callable[[], datetime], settings: LoopSettings = LoopSettings(),
+    ) -> None:
         self._log = log
+        self._lease = lease
         self._applier = applier
         self._dispatcher = dispatcher
         self._chores = chores
@@ -55,15 +62,35 @@ class SchedulerLoop:
         self._settings = settings
 
     def run(self, stop: threading.Event) -> None:
-        """Recover, then loop until ``stop`` is set; errors are logged and recovered from."""
-        offset = self._recover()
+        """Wait for the lease as a standby, then lead until ``stop`` is set or the lease is lost."""
         while not stop.is_set():
+            token = self._lease.acquire(stop)
+            if token is None:
+                return
+            logger.info("Scheduler: leading with fencing token %s", token)
+            self._applier.fencing_token = token
+            try:
+                self._lead(stop)
+            except LeaseLost:
+                logger.warning("Scheduler: lost the lease; standing by")
+        self._lease.release()
+
+    def _lead(self, stop: threading.Event) -> None:
+        """Recover, then loop; errors of one turn are logged and recovered from."""
+        offset = self._recover()
+        renew_at = time.monotonic() + self._lease.renew_interval_s
+        while not stop.is_set():
+            if time.monotonic() >= renew_at:
+                self._lease.renew()
+                renew_at = time.monotonic() + self._lease.renew_interval_s
             try:
                 offset = self._turn(offset)
+            except FencedOut as exc:
+                raise LeaseLost(str(exc)) from exc
             except Exception:  # the shell survives any failure of one turn
                 logger.exception("Scheduler: turn failed after offset %s; recovering", offset)
                 if stop.wait(self._settings.error_backoff_s):
-                    break
+                    return
                 offset = self._recover()
 
     def _recover(self) -> int:
@@ -75,9 +102,12 @@ class SchedulerLoop:
     def _turn(self, offset: int) -> int:
         events = self._log.read_log(offset, self._settings.batch_size, self._settings.idle_wait_ms)
         if events:
+            crash_point(EVENT_READ)
             job_ids = self._applier.apply(events)
+            crash_point(STATE_COMMITTED)
             offset = events[-1].offset or offset
             self._dispatcher.send(job_ids, self._clock())
+            crash_point(OUTBOX_SENT)
         for chore in self._chores:
             chore.run_if_due(self._clock())
         return offset

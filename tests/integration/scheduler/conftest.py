@@ -20,17 +20,20 @@ from aiflow.config.server import ServerConfig
 from aiflow.metadata import migrate
 from aiflow.metadata.checkpoint import last_applied_offset
 from aiflow.metadata.definitions import Workflow as WorkflowRow
-from aiflow.metadata.definitions import WorkflowSnapshot
+from aiflow.metadata.definitions import WorkflowEventTrigger, WorkflowSchedule, WorkflowSnapshot
 from aiflow.metadata.engine import create_engine
+from aiflow.metadata.execution_views import SnapshotCache
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.session import session_scope
 from aiflow.model.execution_type import ExecutionType
+from aiflow.model.rule import WorkflowRule
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from aiflow.model.workflow import Workflow
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
-from aiflow.scheduler.main import job_sender
+from aiflow.scheduler.main import build_chores, job_sender
 from aiflow.status_events import TaskStatusReport
 from notification.client import NotificationClient
 from tests.support import wait_until
@@ -53,15 +56,19 @@ def bus(redis_url: str) -> Iterator[NotificationClient]:
 class RunningScheduler:
     """A scheduler loop in a thread; ``restart`` stops it and starts a fresh one on the same stores."""
 
-    def __init__(self, db: Engine, bus: NotificationClient, redis_url: str) -> None:
-        self._db, self._bus, self._redis_url = db, bus, redis_url
-        self._sender = job_sender(ServerConfig(notification_server_uri=redis_url))
+    def __init__(self, db: Engine, bus: NotificationClient, config: ServerConfig) -> None:
+        self._db, self._bus, self._config = db, bus, config
+        self._sender = job_sender(config)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        loop = SchedulerLoop(self._bus, Applier(self._db, utcnow), Dispatcher(self._db, self._sender), [], utcnow,
-                             LoopSettings(idle_wait_ms=50))
+        snapshots = SnapshotCache()
+        loop = SchedulerLoop(
+            self._bus, SchedulerLease(self._bus.redis, period_ms=3000), Applier(self._db, utcnow, snapshots),
+            Dispatcher(self._db, self._sender), build_chores(self._config, self._db, self._bus, snapshots), utcnow,
+            LoopSettings(idle_wait_ms=50),
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="scheduler")
         self._thread.start()
@@ -77,8 +84,15 @@ class RunningScheduler:
 
 
 @pytest.fixture
-def scheduler(db: Engine, bus: NotificationClient, redis_url: str) -> Iterator[RunningScheduler]:
-    running = RunningScheduler(db, bus, redis_url)
+def server_config(redis_url: str) -> ServerConfig:
+    """Fast liveness settings, so heartbeat time-outs show within a test."""
+    return ServerConfig(notification_server_uri=redis_url, task_executor_heartbeat_check_interval=1,
+                        task_heartbeat_timeout=2, task_heartbeat_interval=1)
+
+
+@pytest.fixture
+def scheduler(db: Engine, bus: NotificationClient, server_config: ServerConfig) -> Iterator[RunningScheduler]:
+    running = RunningScheduler(db, bus, server_config)
     running.start()
     yield running
     running.close()
@@ -150,3 +164,28 @@ def broker_jobs(redis_url: str, queue: str = "aiflow") -> list[dict[str, object]
 
 def _decode_body(message: dict[str, object]) -> str:
     return base64.b64decode(str(message["body"])).decode()
+
+
+def add_schedule(db: Engine, execution_id: int, expression: str, paused: bool = False) -> int:
+    """Add a schedule to the workflow of ``execution_id``; return the schedule id."""
+    with session_scope(db) as session:
+        workflow_id = session.get_one(WorkflowExecution, execution_id).workflow_id
+        schedule = WorkflowSchedule(workflow_id=workflow_id, expression=expression, is_paused=paused)
+        session.add(schedule)
+        session.flush()
+        return schedule.id
+
+
+def executions_of_workflow_of(db: Engine, execution_id: int) -> list[WorkflowExecution]:
+    with session_scope(db) as session:
+        workflow_id = session.get_one(WorkflowExecution, execution_id).workflow_id
+        return list(session.scalars(select(WorkflowExecution).where(WorkflowExecution.workflow_id == workflow_id)
+                                    .order_by(WorkflowExecution.id)))
+
+
+def add_trigger(db: Engine, bus: NotificationClient, execution_id: int, rule: WorkflowRule) -> None:
+    """Add a trigger with ``rule`` to the workflow of ``execution_id`` and tell the scheduler, as the API does."""
+    with session_scope(db) as session:
+        workflow_id = session.get_one(WorkflowExecution, execution_id).workflow_id
+        session.add(WorkflowEventTrigger(workflow_id=workflow_id, rule=cloudpickle.dumps(rule)))
+    bus.send_event(Command(CommandKind.TRIGGERS_CHANGED, workflow_id=workflow_id).to_event("default"))

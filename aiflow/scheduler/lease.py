@@ -1,0 +1,87 @@
+"""One active scheduler: a lease in Redis, and a fencing token every commit is checked against.
+
+The leader holds ``<prefix>:scheduler:lease`` (``SET NX PX``) and renews it
+while it runs; a standby retries every third of the lease period, so it takes
+over within two periods of the leader's death. Each acquisition takes a new,
+larger token from ``<prefix>:scheduler:fencing``; the database refuses a
+commit whose token is older than the last one committed, so a leader that was
+paused past its lease cannot write after another took over.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import redis
+
+from aiflow.errors import ConflictError
+from notification.keys import DEFAULT_PREFIX
+
+_ACQUIRE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token .. ':' .. ARGV[1], 'PX', ARGV[2])
+return token
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class LeaseLost(ConflictError):
+    """This scheduler no longer holds the lease (another one took over)."""
+
+
+class SchedulerLease:
+    """The leader lease of the schedulers sharing one Redis."""
+
+    def __init__(self, client: redis.Redis, period_ms: int = 10_000, prefix: str = DEFAULT_PREFIX) -> None:
+        self._client = client
+        self._period_ms = period_ms
+        self._key = f"{prefix}:scheduler:lease"
+        self._fencing_key = f"{prefix}:scheduler:fencing"
+        self._owner = uuid.uuid4().hex
+        self._acquire = client.register_script(_ACQUIRE)
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+        self.token: int | None = None
+
+    @property
+    def renew_interval_s(self) -> float:
+        return self._period_ms / 3000
+
+    def acquire(self, stop: threading.Event) -> int | None:
+        """Wait until this scheduler leads (or ``stop`` is set); return its fencing token."""
+        while not stop.is_set():
+            token = int(self._acquire(keys=[self._key, self._fencing_key], args=[self._owner, self._period_ms]))
+            if token:
+                self.token = token
+                return token
+            stop.wait(self.renew_interval_s)
+        return None
+
+    def renew(self) -> None:
+        """Extend the lease.
+
+        Raises:
+            LeaseLost: the lease expired and another scheduler may lead now.
+        """
+        if self.token is None or not self._renew(keys=[self._key], args=[self._value, self._period_ms]):
+            self.token = None
+            raise LeaseLost("the scheduler lease was lost; another scheduler may be leading")
+
+    def release(self) -> None:
+        """Give the lease up so a standby takes over at once."""
+        if self.token is not None:
+            self._release(keys=[self._key], args=[self._value])
+            self.token = None
+
+    @property
+    def _value(self) -> str:
+        return f"{self.token}:{self._owner}"
