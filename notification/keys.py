@@ -39,3 +39,33 @@ class EventKeys:
     def sent(self, request_id: str) -> str:
         """Marker of an already stored send, making retried sends idempotent."""
         return f"{self.prefix}:events:sent:{request_id}"
+
+
+@dataclass(frozen=True)
+class TaskKeys:
+    """Builds the Redis key names of one try of a task execution: ``<prefix>:task:<id>:<try>:...``."""
+
+    prefix: str = DEFAULT_PREFIX
+
+    def claim(self, task_execution_id: int, try_number: int) -> str:
+        """Set with NX by the worker that runs the try, so a redelivered job runs it only once."""
+        return f"{self._base(task_execution_id, try_number)}:claim"
+
+    def heartbeat(self, task_execution_id: int, try_number: int) -> str:
+        """Refreshed with a TTL while the try runs; missing means its worker is gone."""
+        return f"{self._base(task_execution_id, try_number)}:heartbeat"
+
+    def log(self, task_execution_id: int, try_number: int) -> str:
+        """The capped stream of a try's log lines (field ``line``), written by its worker."""
+        return f"{self._base(task_execution_id, try_number)}:log"
+
+    def log_done(self, task_execution_id: int, try_number: int) -> str:
+        """Set by the worker once a try's log is complete."""
+        return f"{self._base(task_execution_id, try_number)}:log_done"
+
+    def stop(self, task_execution_id: int, try_number: int) -> str:
+        """Set when a stop of a try was requested; also the pub/sub channel that announces it."""
+        return f"{self._base(task_execution_id, try_number)}:stop"
+
+    def _base(self, task_execution_id: int, try_number: int) -> str:
+        return f"{self.prefix}:task:{task_execution_id}:{try_number}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +40,30 @@ class ServerConfig:
     task_heartbeat_timeout: int = option(60, "Seconds without a heartbeat after which a task is failed.")
     task_heartbeat_interval: int = option(10, "Seconds between heartbeats of a running task.")
     local_executor_parallelism: int = option(10, "Concurrency of the worker started on one machine.")
+    scheduler_lease_period: float = option(
+        10.0, "Seconds a scheduler's leadership lasts without renewal; a standby takes over within two."
+    )
+    api_tokens: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "description": "Bearer tokens of the REST API by name, each {token_sha256, role: admin|editor|viewer, "
+            "namespaces: [...]}; empty leaves a loopback-bound server open."
+        },
+    )
+    max_upload_bytes: int = option(
+        256 * 1024 * 1024, "Largest workflow package accepted, in bytes (packed and unpacked)."
+    )
+    blob_store_uri: str = option("{AIFLOW_HOME}/blob", "Folder (or file:// URL) where workflow packages are stored.")
+    workflow_load_timeout: float = option(30.0, "Seconds an uploaded workflow file may take to load.")
+    api_server_address: str = option(
+        "http://127.0.0.1:8000", "Base URL of the REST API server, from which workers fetch workflow packages."
+    )
+    worker_token: str | None = option(
+        None, "Bearer token workers send to the REST API (a token with read access to every namespace)."
+    )
+    worker_work_dir: str = option(
+        "{AIFLOW_HOME}/worker", "Folder of a worker's package cache and the working folders of its tasks."
+    )
     k8s_executor_config: dict[str, Any] | None = option(
         None, "Kept for compatibility with upstream configuration files; unused."
     )

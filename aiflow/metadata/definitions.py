@@ -52,6 +52,9 @@ class Workflow(Base):
     content: Mapped[str] = mapped_column(LongText, nullable=False, doc="Source of the workflow file.")
     description: Mapped[str | None] = mapped_column(LongText)
     is_enabled: Mapped[bool] = mapped_column(default=True, nullable=False)
+    snapshot_id: Mapped[int | None] = mapped_column(
+        Id, doc="The current snapshot: the one new executions run (revision 0002; no foreign key)."
+    )
     create_time: Mapped[datetime] = creation_time()
     update_time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -82,6 +85,9 @@ class WorkflowSchedule(Base):
     expression: Mapped[str] = mapped_column(String(NAME_LENGTH), nullable=False)
     is_paused: Mapped[bool] = mapped_column(default=False, nullable=False)
     create_time: Mapped[datetime] = creation_time()
+    last_due_time: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), doc="Due time of the last tick the scheduler applied."
+    )
 
 
 class WorkflowEventTrigger(Base):

@@ -1,0 +1,91 @@
+"""Workflow and task executions, as the API server reads them and creates them (status INIT)."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from aiflow.errors import ConflictError, NotFoundError
+from aiflow.metadata.definitions import Workflow
+from aiflow.metadata.executions import TaskExecution, WorkflowExecution
+from aiflow.metadata.queries.paging import Page, paginate
+from aiflow.model.execution_type import ExecutionType
+from aiflow.model.status import WorkflowStatus
+
+_FINISHED = [status.value for status in WorkflowStatus if status.is_finished]
+
+
+def create_execution(
+    session: Session, workflow: Workflow, execution_type: ExecutionType = ExecutionType.MANUAL
+) -> WorkflowExecution:
+    """Create an INIT execution of ``workflow`` pinned to its current snapshot.
+
+    Raises:
+        ConflictError: the workflow is disabled or has no snapshot.
+    """
+    if not workflow.is_enabled:
+        raise ConflictError(f"workflow {workflow.name!r} is disabled; enable it to start executions")
+    if workflow.snapshot_id is None:
+        raise ConflictError(f"workflow {workflow.name!r} has no uploaded snapshot")
+    execution = WorkflowExecution(
+        workflow_id=workflow.id,
+        snapshot_id=workflow.snapshot_id,
+        execution_type=execution_type.value,
+        status=WorkflowStatus.INIT.value,
+    )
+    session.add(execution)
+    session.flush()
+    return execution
+
+
+def get_execution(session: Session, execution_id: int) -> WorkflowExecution:
+    """Return the workflow execution with id ``execution_id``."""
+    execution = session.get(WorkflowExecution, execution_id)
+    if execution is None:
+        raise NotFoundError(f"workflow execution {execution_id} does not exist")
+    return execution
+
+
+def list_executions(session: Session, workflow_id: int, limit: int, offset: int) -> Page[WorkflowExecution]:
+    """Return the executions of a workflow, oldest first."""
+    statement = (
+        select(WorkflowExecution).where(WorkflowExecution.workflow_id == workflow_id).order_by(WorkflowExecution.id)
+    )
+    return paginate(session, statement, limit, offset)
+
+
+def delete_execution(session: Session, execution: WorkflowExecution) -> None:
+    """Delete a finished execution with its task executions."""
+    if execution.status not in _FINISHED:
+        raise ConflictError(
+            f"workflow execution {execution.id} is {execution.status}; only finished executions can be deleted"
+        )
+    session.delete(execution)
+
+
+def has_unfinished_executions(session: Session, workflow_id: int) -> bool:
+    """Return whether any execution of the workflow has not finished."""
+    unfinished = exists().where(
+        WorkflowExecution.workflow_id == workflow_id, WorkflowExecution.status.not_in(_FINISHED)
+    )
+    return bool(session.scalar(select(unfinished)))
+
+
+def get_task_execution(session: Session, task_execution_id: int) -> TaskExecution:
+    """Return the task execution with id ``task_execution_id``."""
+    task_execution = session.get(TaskExecution, task_execution_id)
+    if task_execution is None:
+        raise NotFoundError(f"task execution {task_execution_id} does not exist")
+    return task_execution
+
+
+def list_task_executions(
+    session: Session, workflow_execution_id: int, limit: int, offset: int
+) -> Page[TaskExecution]:
+    """Return the task executions of a workflow execution in creation order."""
+    statement = (
+        select(TaskExecution)
+        .where(TaskExecution.workflow_execution_id == workflow_execution_id)
+        .order_by(TaskExecution.id)
+    )
+    return paginate(session, statement, limit, offset)

@@ -1,0 +1,53 @@
+"""Property-based run of every documented operation: no 5xx, every response as documented.
+
+Bounded to a fixed number of examples per operation, derandomized (well under two minutes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.schemas import BaseSchema
+
+from tests.integration.web.conftest import make_package, upload, workflow_source
+
+EXAMPLES_PER_OPERATION = 50
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def api_schema(app_factory: Callable[..., Flask]) -> BaseSchema:
+    """The served document of an open server holding workflow ``wf`` in ``default``."""
+    app = app_factory()
+    assert upload(app.test_client(), make_package({"wf.py": workflow_source()})).status_code == 201
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+@pytest.mark.schemathesis
+def test_the_api_conforms_to_its_document(api_schema: BaseSchema) -> None:
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) > 40
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def conforms(case: schemathesis.Case) -> None:
+            case.call_and_validate(checks=CHECKS)
+
+        conforms()

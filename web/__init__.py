@@ -1,0 +1,59 @@
+"""The AIFlow API server: a Flask app built by :func:`create_app`.
+
+Run it with gunicorn (``gunicorn 'web:create_app()'``) or :func:`web.serve.run`.
+Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from aiflow.blob_store import blob_store_from_uri
+from aiflow.config import ServerConfig, load_server_config
+from aiflow.metadata import engine_from_config
+from notification.client import NotificationClient
+from notification.config import load_notification_config, notification_home
+from web import api, auth, errors, services
+from web.auth import TokenRegistry, check_bind_address
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+
+def create_app(
+    config: ServerConfig | None = None, *, engine: Engine | None = None, bus: NotificationClient | None = None
+) -> Flask:
+    """Build the API server for ``config`` (by default ``aiflow_server.yaml``).
+
+    ``engine`` and ``bus`` replace the metadata engine and the event bus client
+    the configuration names (tests pass their own).
+
+    Raises:
+        ConfigError: the tokens are malformed, or the server would bind to a
+            non-loopback address without any token.
+    """
+    config = config or load_server_config()
+    tokens = TokenRegistry.from_config(config.api_tokens)
+    check_bind_address(config.rest_bind_address, tokens)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes
+    built = services.Services(
+        config=config,
+        engine=engine or engine_from_config(config),
+        bus=bus or _connect_bus(config),
+        blobs=blob_store_from_uri(config.blob_store_uri),
+        tokens=tokens,
+    )
+    services.init_app(app, built)
+    errors.init_app(app)
+    auth.init_app(app)
+    api.init_app(app)
+    return app
+
+
+def _connect_bus(config: ServerConfig) -> NotificationClient:
+    return NotificationClient.from_config(
+        load_notification_config(), notification_home(), server_uri=config.notification_server_uri
+    )

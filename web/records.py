@@ -1,0 +1,114 @@
+"""The JSON form of each resource the API returns.
+
+Field names here are the contract with the SDK and the CLI; the OpenAPI
+document (:mod:`web.openapi`) describes the same fields and a test keeps the
+two in step. Times are ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from aiflow.metadata import (
+    Namespace,
+    TaskExecution,
+    Workflow,
+    WorkflowEventTrigger,
+    WorkflowExecution,
+    WorkflowSchedule,
+    WorkflowSnapshot,
+)
+from aiflow.metadata.queries.namespaces import namespace_properties
+
+
+def iso(time: datetime | None) -> str | None:
+    """Return ``time`` in ISO 8601, or None."""
+    return time.isoformat() if time is not None else None
+
+
+def namespace_record(namespace: Namespace) -> dict[str, Any]:
+    """A namespace."""
+    return {"name": namespace.name, "properties": namespace_properties(namespace)}
+
+
+def workflow_record(workflow: Workflow) -> dict[str, Any]:
+    """A workflow; ``snapshot_id`` is the snapshot new executions run."""
+    return {
+        "id": workflow.id,
+        "namespace": workflow.namespace,
+        "name": workflow.name,
+        "content": workflow.content,
+        "description": workflow.description,
+        "is_enabled": workflow.is_enabled,
+        "snapshot_id": workflow.snapshot_id,
+        "create_time": iso(workflow.create_time),
+        "update_time": iso(workflow.update_time),
+    }
+
+
+def snapshot_record(snapshot: WorkflowSnapshot) -> dict[str, Any]:
+    """A snapshot, without its pickled workflow."""
+    return {
+        "id": snapshot.id,
+        "workflow_id": snapshot.workflow_id,
+        "uri": snapshot.uri,
+        "content_hash": snapshot.content_hash,
+        "create_time": iso(snapshot.create_time),
+    }
+
+
+def execution_record(execution: WorkflowExecution, workflow: Workflow) -> dict[str, Any]:
+    """A workflow execution, named with its workflow."""
+    return {
+        "id": execution.id,
+        "workflow_id": execution.workflow_id,
+        "namespace": workflow.namespace,
+        "workflow_name": workflow.name,
+        "snapshot_id": execution.snapshot_id,
+        "execution_type": execution.execution_type,
+        "status": execution.status,
+        "begin_date": iso(execution.begin_date),
+        "end_date": iso(execution.end_date),
+        "error": execution.error,
+        "event_offset": execution.event_offset,
+    }
+
+
+def task_execution_record(task_execution: TaskExecution) -> dict[str, Any]:
+    """A task execution."""
+    return {
+        "id": task_execution.id,
+        "workflow_execution_id": task_execution.workflow_execution_id,
+        "task_name": task_execution.task_name,
+        "sequence_number": task_execution.sequence_number,
+        "try_number": task_execution.try_number,
+        "execution_type": task_execution.execution_type,
+        "status": task_execution.status,
+        "begin_date": iso(task_execution.begin_date),
+        "end_date": iso(task_execution.end_date),
+        "error": task_execution.error,
+    }
+
+
+def schedule_record(schedule: WorkflowSchedule) -> dict[str, Any]:
+    """A workflow schedule."""
+    return {
+        "id": schedule.id,
+        "workflow_id": schedule.workflow_id,
+        "expression": schedule.expression,
+        "is_paused": schedule.is_paused,
+        "create_time": iso(schedule.create_time),
+    }
+
+
+def trigger_record(trigger: WorkflowEventTrigger) -> dict[str, Any]:
+    """A workflow trigger; ``rule`` is the base64 cloudpickle of its ``WorkflowRule``."""
+    return {
+        "id": trigger.id,
+        "workflow_id": trigger.workflow_id,
+        "rule": base64.b64encode(trigger.rule).decode("ascii"),
+        "is_paused": trigger.is_paused,
+        "create_time": iso(trigger.create_time),
+    }
