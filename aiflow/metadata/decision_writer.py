@@ -1,7 +1,9 @@
 """Writing the engine's decisions: task and execution rows, rule state and outbox jobs.
 
-Called inside the transaction that applies an event, so everything one event
-causes commits together with the scheduler's offset, or not at all.
+Called inside the transaction that applies a batch of events, so everything
+the batch causes commits together with the scheduler's offset, or not at all.
+New task executions get their ids when the batch is flushed once at its end;
+until then the engine's view refers to them by temporary negative ids.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from itertools import count
 from typing import Any
 
 import cloudpickle
@@ -17,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aiflow.metadata.definitions import Workflow as WorkflowRow
+from aiflow.metadata.execution_views import LoadedExecution
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.scheduler_state import JobOutbox, WorkflowExecutionRuleState
 from aiflow.model.execution_type import ExecutionType
@@ -30,68 +34,73 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
-from aiflow.scheduler.engine.view import ExecutionView
 
 DEFAULT_QUEUE = "aiflow"
 
 
 class DecisionWriter:
-    """Writes the decisions about one execution; ``view`` gets the ids of the rows it creates."""
+    """Writes the decisions of one batch; call :meth:`finish` once to get the outbox jobs."""
 
-    def __init__(self, session: Session, view: ExecutionView, now: datetime,
-                 execution_type: ExecutionType = ExecutionType.EVENT) -> None:
+    def __init__(self, session: Session, now: datetime) -> None:
         self._session = session
-        self._view = view
         self._now = now
-        self._execution_type = execution_type
-        self._row = session.get_one(WorkflowExecution, view.id)
-        self._workflow_name = session.scalars(
-            select(WorkflowRow.name).where(WorkflowRow.id == self._row.workflow_id)).one()
+        self._tasks: dict[int, TaskExecution] = {}  # by id, new ones by temporary negative ids
+        self._temporary_ids = count(-1, -1)
+        self._jobs: list[tuple[str, TaskExecution, LoadedExecution]] = []
 
-    def write(self, decisions: Iterable[Decision]) -> list[JobOutbox]:
-        """Apply ``decisions`` in order; return the outbox rows written (sent after commit)."""
-        jobs: list[JobOutbox] = []
+    def write(self, loaded: LoadedExecution, decisions: Iterable[Decision], execution_type: ExecutionType) -> None:
+        """Apply one engine step's decisions about an execution, in order."""
+        self._tasks.update(loaded.tasks)
         for decision in decisions:
-            job = self._write_one(decision)
-            if job is not None:
-                jobs.append(job)
-        self._row.stop_requested = self._view.stop_requested
+            self._write_one(loaded, decision, execution_type)
+        loaded.row.stop_requested = loaded.view.stop_requested
+
+    def finish(self) -> list[JobOutbox]:
+        """Flush the new task executions and write the outbox rows of every job; return them."""
+        self._session.flush()
+        names = self._workflow_names({loaded.row.id for _, _, loaded in self._jobs})
+        jobs = [self._job(kind, task, loaded, names[loaded.row.id]) for kind, task, loaded in self._jobs]
+        self._session.add_all(jobs)
+        self._session.flush()
         return jobs
 
-    def _write_one(self, decision: Decision) -> JobOutbox | None:
+    def _write_one(self, loaded: LoadedExecution, decision: Decision, execution_type: ExecutionType) -> None:
+        row = loaded.row
         if isinstance(decision, QueueTask):
-            return self._queue(decision)
-        if isinstance(decision, RetryTask):
-            task = self._session.get_one(TaskExecution, decision.task_execution_id)
+            self._queue(loaded, decision, execution_type)
+        elif isinstance(decision, RetryTask):
+            task = self._task(decision.task_execution_id)
             task.try_number, task.status, task.end_date = decision.try_number, TaskStatus.QUEUED.value, None
-            return self._job("start", task)
-        if isinstance(decision, StopTask):
-            task = self._session.get_one(TaskExecution, decision.task_execution_id)
+            self._jobs.append(("start", task, loaded))
+        elif isinstance(decision, StopTask):
+            task = self._task(decision.task_execution_id)
             self._set_task(task, decision.status)
-            return self._job("stop", task)
-        if isinstance(decision, SetTaskStatus):
-            self._set_task(self._session.get_one(TaskExecution, decision.task_execution_id),
-                           decision.status, decision.error)
+            self._jobs.append(("stop", task, loaded))
+        elif isinstance(decision, SetTaskStatus):
+            self._set_task(self._task(decision.task_execution_id), decision.status, decision.error)
         elif isinstance(decision, SetExecutionStatus):
-            self._row.status = decision.status.value
-            self._row.begin_date = self._row.begin_date or self._now
+            row.status = decision.status.value
+            row.begin_date = row.begin_date or self._now
             if decision.status.is_finished:
-                self._row.end_date = self._now
+                row.end_date = self._now
         elif isinstance(decision, RecordError):
-            self._row.error = ((self._row.error + "\n") if self._row.error else "") + decision.message
-        return None
+            row.error = ((row.error + "\n") if row.error else "") + decision.message
 
-    def _queue(self, decision: QueueTask) -> JobOutbox:
+    def _queue(self, loaded: LoadedExecution, decision: QueueTask, execution_type: ExecutionType) -> None:
+        view = loaded.view
         task = TaskExecution(
-            workflow_execution_id=self._view.id, task_name=decision.task_name,
+            workflow_execution_id=view.id, task_name=decision.task_name,
             sequence_number=decision.sequence_number, try_number=1,
-            execution_type=self._execution_type.value, status=TaskStatus.QUEUED.value,
+            execution_type=execution_type.value, status=TaskStatus.QUEUED.value,
         )
         self._session.add(task)
-        self._session.flush()
-        run = self._view.latest[decision.task_name]
-        self._view.latest[decision.task_name] = replace(run, id=task.id)
-        return self._job("start", task)
+        temporary_id = next(self._temporary_ids)
+        self._tasks[temporary_id] = task
+        view.latest[decision.task_name] = replace(view.latest[decision.task_name], id=temporary_id)
+        self._jobs.append(("start", task, loaded))
+
+    def _task(self, task_execution_id: int) -> TaskExecution:
+        return self._tasks.get(task_execution_id) or self._session.get_one(TaskExecution, task_execution_id)
 
     def _set_task(self, task: TaskExecution, status: TaskStatus, error: str | None = None) -> None:
         task.status = status.value
@@ -102,19 +111,28 @@ class DecisionWriter:
         if error is not None:
             task.error = error
 
-    def _job(self, kind: str, task: TaskExecution) -> JobOutbox:
-        operator = self._view.workflow.tasks[task.task_name]
+    def _workflow_names(self, execution_ids: set[int]) -> dict[int, str]:
+        if not execution_ids:
+            return {}
+        rows = self._session.execute(
+            select(WorkflowExecution.id, WorkflowRow.name)
+            .join(WorkflowRow, WorkflowRow.id == WorkflowExecution.workflow_id)
+            .where(WorkflowExecution.id.in_(execution_ids))
+        )
+        return {execution_id: name for execution_id, name in rows}
+
+    def _job(self, kind: str, task: TaskExecution, loaded: LoadedExecution, workflow_name: str) -> JobOutbox:
+        view = loaded.view
+        operator = view.workflow.tasks[task.task_name]
         payload: dict[str, Any] = {
             "task_execution_id": task.id, "try_number": task.try_number,
-            "workflow_execution_id": self._view.id, "namespace": self._view.namespace,
-            "workflow_name": self._workflow_name, "task_name": task.task_name,
+            "workflow_execution_id": view.id, "namespace": view.namespace,
+            "workflow_name": workflow_name, "task_name": task.task_name,
         }
         if kind == "start":
-            payload |= {"snapshot_id": self._row.snapshot_id, "sequence_number": task.sequence_number}
-        job = JobOutbox(kind=kind, task_execution_id=task.id, try_number=task.try_number,
-                        queue=operator.queue or DEFAULT_QUEUE, payload=json.dumps(payload))
-        self._session.add(job)
-        return job
+            payload |= {"snapshot_id": loaded.row.snapshot_id, "sequence_number": task.sequence_number}
+        return JobOutbox(kind=kind, task_execution_id=task.id, try_number=task.try_number,
+                         queue=operator.queue or DEFAULT_QUEUE, payload=json.dumps(payload))
 
 
 def save_rule_state(session: Session, execution_id: int, before: dict[str, bytes],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from typing import Any
 
 import cloudpickle
@@ -36,21 +37,42 @@ class SnapshotCache:
         return cached
 
 
+@dataclass
+class LoadedExecution:
+    """An execution's view and the rows it was read from (kept so the session does not reload them)."""
+
+    view: ExecutionView
+    row: WorkflowExecution
+    tasks: dict[int, TaskExecution]
+
+
 def load_view(session: Session, execution_id: int, snapshots: SnapshotCache) -> ExecutionView | None:
     """Return the view of one workflow execution, or None if it does not exist."""
+    loaded = load_execution(session, execution_id, snapshots)
+    return loaded.view if loaded else None
+
+
+def load_execution(session: Session, execution_id: int, snapshots: SnapshotCache) -> LoadedExecution | None:
+    """Return one workflow execution's view with its rows, or None if it does not exist."""
     row = session.get(WorkflowExecution, execution_id)
     if row is None:
         return None
     namespace = session.scalars(select(WorkflowRow.namespace).where(WorkflowRow.id == row.workflow_id)).one()
-    return ExecutionView(
+    tasks = list(session.scalars(
+        select(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id)
+        .order_by(TaskExecution.sequence_number)
+    ))
+    view = ExecutionView(
         id=row.id,
         namespace=namespace,
         workflow=snapshots.workflow(session, row.snapshot_id),
         status=WorkflowStatus(row.status),
-        latest=_latest_runs(session, execution_id),
+        latest={t.task_name: TaskRun(t.id, t.task_name, t.sequence_number, t.try_number, TaskStatus(t.status))
+                for t in tasks},
         rule_state=load_rule_state(session, execution_id),
         stop_requested=row.stop_requested,
     )
+    return LoadedExecution(view, row, {task.id: task for task in tasks})
 
 
 def running_execution_ids(session: Session) -> list[int]:
@@ -66,14 +88,3 @@ def load_rule_state(session: Session, execution_id: int) -> dict[str, dict[str, 
     )
     return {row.name: pickle.loads(row.value) if row.value else {} for row in rows}
 
-
-def _latest_runs(session: Session, execution_id: int) -> dict[str, TaskRun]:
-    rows = session.scalars(
-        select(TaskExecution)
-        .where(TaskExecution.workflow_execution_id == execution_id)
-        .order_by(TaskExecution.sequence_number)
-    )
-    return {
-        row.task_name: TaskRun(row.id, row.task_name, row.sequence_number, row.try_number, TaskStatus(row.status))
-        for row in rows
-    }

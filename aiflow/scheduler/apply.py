@@ -19,7 +19,7 @@ from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
 from aiflow.errors import AIFlowError, InvalidInputError
 from aiflow.metadata import checkpoint
 from aiflow.metadata.decision_writer import DecisionWriter, save_rule_state
-from aiflow.metadata.execution_views import SnapshotCache, load_view
+from aiflow.metadata.execution_views import LoadedExecution, SnapshotCache, load_execution
 from aiflow.metadata.executions import WorkflowExecution
 from aiflow.metadata.queries import timers
 from aiflow.metadata.queries.executions import create_execution
@@ -47,28 +47,31 @@ class Batch:
         self.session = session
         self.now = now
         self._snapshots = snapshots
-        self._views: dict[int, ExecutionView] = {}
+        self._loaded: dict[int, LoadedExecution] = {}
         self._state_before: dict[int, dict[str, bytes]] = {}
-        self.jobs: list[JobOutbox] = []
+        self._writer = DecisionWriter(session, now)
 
-    def view(self, execution_id: int) -> ExecutionView | None:
-        """Return the execution's view, loading it once per batch."""
-        if execution_id not in self._views:
-            view = load_view(self.session, execution_id, self._snapshots)
-            if view is None:
+    def load(self, execution_id: int) -> LoadedExecution | None:
+        """Return the execution with its view, loading it once per batch."""
+        if execution_id not in self._loaded:
+            loaded = load_execution(self.session, execution_id, self._snapshots)
+            if loaded is None:
                 return None
-            self._views[execution_id] = view
-            self._state_before[execution_id] = {k: cloudpickle.dumps(v) for k, v in view.rule_state.items()}
-        return self._views[execution_id]
+            self._loaded[execution_id] = loaded
+            state = loaded.view.rule_state
+            self._state_before[execution_id] = {name: cloudpickle.dumps(value) for name, value in state.items()}
+        return self._loaded[execution_id]
 
-    def write(self, view: ExecutionView, decisions: list[Decision], execution_type: ExecutionType) -> None:
-        """Write one engine step's decisions about ``view``."""
+    def write(self, loaded: LoadedExecution, decisions: list[Decision], execution_type: ExecutionType) -> None:
+        """Write one engine step's decisions about an execution."""
         if decisions:
-            self.jobs += DecisionWriter(self.session, view, self.now, execution_type).write(decisions)
+            self._writer.write(loaded, decisions, execution_type)
 
-    def save_rule_states(self) -> None:
-        for execution_id, view in self._views.items():
-            save_rule_state(self.session, execution_id, self._state_before[execution_id], view.rule_state)
+    def finish(self) -> list[JobOutbox]:
+        """Write the changed rule states and the outbox; return the jobs to send after commit."""
+        for execution_id, loaded in self._loaded.items():
+            save_rule_state(self.session, execution_id, self._state_before[execution_id], loaded.view.rule_state)
+        return self._writer.finish()
 
 
 class Applier:
@@ -90,8 +93,8 @@ class Applier:
             self.triggers.rebuild(session)
             return checkpoint.last_applied_offset(session)
 
-    def apply(self, events: list[Event]) -> list[int]:
-        """Apply ``events`` (ascending offsets) in one transaction; return the outbox ids to send."""
+    def apply(self, events: list[Event]) -> list[JobOutbox]:
+        """Apply ``events`` (ascending offsets) in one transaction; return the outbox jobs to send."""
         with session_scope(self._engine) as session:
             if self.fencing_token is not None:
                 checkpoint.fence(session, self.fencing_token)
@@ -101,10 +104,8 @@ class Applier:
             for event in fresh:
                 self._apply_one(batch, event)
             if fresh:
-                batch.save_rule_states()
                 checkpoint.advance(session, fresh[-1].offset or 0)
-            session.flush()
-            return [job.id for job in batch.jobs]
+            return batch.finish()
 
     def _apply_one(self, batch: Batch, event: Event) -> None:
         try:
@@ -165,13 +166,13 @@ class Applier:
 
     def _step(self, batch: Batch, execution_id: int, step: Callable[[ExecutionView], list[Decision]],
               execution_type: ExecutionType) -> None:
-        view = batch.view(execution_id)
-        if view is None:
+        loaded = batch.load(execution_id)
+        if loaded is None:
             logger.warning("Scheduler: no workflow execution %s; event skipped", execution_id)
             return
-        decisions = step(view)
-        batch.write(view, decisions, execution_type)
-        self.router.track(view)
+        decisions = step(loaded.view)
+        batch.write(loaded, decisions, execution_type)
+        self.router.track(loaded.view)
         if decisions:
             logger.info("Scheduler: execution=%s %s", execution_id, decisions)
 

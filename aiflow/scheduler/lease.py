@@ -1,8 +1,9 @@
 """One active scheduler: a lease in Redis, and a fencing token every commit is checked against.
 
-The leader holds ``<prefix>:scheduler:lease`` (``SET NX PX``) and renews it
-while it runs; a standby retries every third of the lease period, so it takes
-over within two periods of the leader's death. Each acquisition takes a new,
+The leader holds ``<prefix>:scheduler:lease`` (``SET NX PX``) and a thread
+renews it every third of the lease period, however long a batch takes; a
+standby retries as often, so it takes over within two periods of the leader's
+death. Each acquisition takes a new,
 larger token from ``<prefix>:scheduler:fencing``; the database refuses a
 commit whose token is older than the last one committed, so a leader that was
 paused past its lease cannot write after another took over.
@@ -10,6 +11,7 @@ paused past its lease cannot write after another took over.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 
@@ -17,6 +19,8 @@ import redis
 
 from aiflow.errors import ConflictError
 from notification.keys import DEFAULT_PREFIX
+
+logger = logging.getLogger(__name__)
 
 _ACQUIRE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -51,6 +55,9 @@ class SchedulerLease:
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
         self.token: int | None = None
+        self._lost = threading.Event()
+        self._stop_renewing = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     @property
     def renew_interval_s(self) -> float:
@@ -62,6 +69,7 @@ class SchedulerLease:
             token = int(self._acquire(keys=[self._key, self._fencing_key], args=[self._owner, self._period_ms]))
             if token:
                 self.token = token
+                self._start_renewing()
                 return token
             stop.wait(self.renew_interval_s)
         return None
@@ -76,11 +84,36 @@ class SchedulerLease:
             self.token = None
             raise LeaseLost("the scheduler lease was lost; another scheduler may be leading")
 
+    def check(self) -> None:
+        """Raise :class:`LeaseLost` if renewing the lease has failed."""
+        if self._lost.is_set():
+            raise LeaseLost("the scheduler lease was lost; another scheduler may be leading")
+
     def release(self) -> None:
-        """Give the lease up so a standby takes over at once."""
+        """Stop renewing and give the lease up, so a standby takes over at once."""
+        self._stop_renewing.set()
+        if self._renewer is not None:
+            self._renewer.join()
+            self._renewer = None
         if self.token is not None:
             self._release(keys=[self._key], args=[self._value])
             self.token = None
+
+    def _start_renewing(self) -> None:
+        self._lost.clear()
+        self._stop_renewing = threading.Event()
+        self._renewer = threading.Thread(target=self._renew_until_stopped, name="scheduler-lease", daemon=True)
+        self._renewer.start()
+
+    def _renew_until_stopped(self) -> None:
+        while not self._stop_renewing.wait(self.renew_interval_s):
+            try:
+                self.renew()
+            except LeaseLost:
+                self._lost.set()
+                return
+            except redis.RedisError as exc:  # the next renewal may get through; expiry is what counts
+                logger.warning("Scheduler: renewing the lease failed: %s", exc)
 
     @property
     def _value(self) -> str:

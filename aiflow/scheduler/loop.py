@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,16 +72,14 @@ class SchedulerLoop:
                 self._lead(stop)
             except LeaseLost:
                 logger.warning("Scheduler: lost the lease; standing by")
-        self._lease.release()
+            finally:
+                self._lease.release()
 
     def _lead(self, stop: threading.Event) -> None:
         """Recover, then loop; errors of one turn are logged and recovered from."""
         offset = self._recover()
-        renew_at = time.monotonic() + self._lease.renew_interval_s
         while not stop.is_set():
-            if time.monotonic() >= renew_at:
-                self._lease.renew()
-                renew_at = time.monotonic() + self._lease.renew_interval_s
+            self._lease.check()
             try:
                 offset = self._turn(offset)
             except FencedOut as exc:
@@ -103,10 +100,10 @@ class SchedulerLoop:
         events = self._log.read_log(offset, self._settings.batch_size, self._settings.idle_wait_ms)
         if events:
             crash_point(EVENT_READ)
-            job_ids = self._applier.apply(events)
+            jobs = self._applier.apply(events)
             crash_point(STATE_COMMITTED)
             offset = events[-1].offset or offset
-            self._dispatcher.send(job_ids, self._clock())
+            self._dispatcher.send(jobs, self._clock())
             crash_point(OUTBOX_SENT)
         for chore in self._chores:
             chore.run_if_due(self._clock())

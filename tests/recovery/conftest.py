@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,9 @@ class SchedulerProcess:
         with self._log.open("ab") as log:
             self.process = subprocess.Popen([AIFLOW, "scheduler"], env=env, stdout=log, stderr=log)
 
+    def log_text(self) -> str:
+        return self._log.read_text(errors="replace") if self._log.exists() else ""
+
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -62,15 +65,30 @@ def db(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+LEASE_PERIOD_S = 0.6
+
+
 @pytest.fixture
-def scheduler_process(tmp_path: Path, redis_url: str, db: Engine) -> Iterator[SchedulerProcess]:
+def spawn_scheduler(tmp_path: Path, redis_url: str, db: Engine) -> Iterator[Callable[[], SchedulerProcess]]:
+    """Make scheduler processes sharing the test's database and Redis; all are stopped afterwards."""
     env = {
         **os.environ,
         "AIFLOW_METADATA_BACKEND_URI": str(db.url),
         "AIFLOW_NOTIFICATION_SERVER_URI": redis_url,
-        "AIFLOW_SCHEDULER_LEASE_PERIOD": "0.6",
+        "AIFLOW_SCHEDULER_LEASE_PERIOD": str(LEASE_PERIOD_S),
         "AIFLOW_TASK_EXECUTOR_HEARTBEAT_CHECK_INTERVAL": "3600",
     }
-    process = SchedulerProcess(env, tmp_path / "scheduler.log")
-    yield process
-    process.stop()
+    made: list[SchedulerProcess] = []
+
+    def spawn() -> SchedulerProcess:
+        made.append(SchedulerProcess(env, tmp_path / f"scheduler-{len(made)}.log"))
+        return made[-1]
+
+    yield spawn
+    for process in made:
+        process.stop()
+
+
+@pytest.fixture
+def scheduler_process(spawn_scheduler: Callable[[], SchedulerProcess]) -> SchedulerProcess:
+    return spawn_scheduler()

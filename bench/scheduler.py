@@ -1,0 +1,212 @@
+"""Scheduler benchmark: events applied per second, task starts dispatched per second, and the
+latency from an event to its Celery job on the broker.
+
+Run: ``python bench/scheduler.py``. It starts a private Redis, uses a SQLite file in a temporary
+folder, and runs the real scheduler loop (lease, applier, dispatcher) in a thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import cloudpickle
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from aiflow.clock import utcnow
+from aiflow.commands import Command, CommandKind
+from aiflow.config.server import ServerConfig
+from aiflow.metadata import migrate
+from aiflow.metadata.checkpoint import last_applied_offset
+from aiflow.metadata.definitions import Workflow as WorkflowRow
+from aiflow.metadata.definitions import WorkflowSnapshot
+from aiflow.metadata.engine import create_engine
+from aiflow.metadata.execution_views import SnapshotCache
+from aiflow.metadata.executions import WorkflowExecution
+from aiflow.metadata.scheduler_state import JobOutbox
+from aiflow.metadata.session import session_scope
+from aiflow.model.action import TaskAction
+from aiflow.model.execution_type import ExecutionType
+from aiflow.model.status import WorkflowStatus
+from aiflow.model.workflow import Workflow
+from aiflow.operators.bash import BashOperator
+from aiflow.scheduler.apply import Applier
+from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler.lease import SchedulerLease
+from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
+from aiflow.scheduler.main import job_sender
+from notification.client import NotificationClient
+from notification.embedded import EmbeddedServer
+from notification.event import Event
+
+EXECUTIONS = 100
+
+
+def restartable(name: str) -> Workflow:
+    """A workflow whose one task restarts on each event keyed like the workflow's name."""
+    with Workflow(name) as workflow:
+        BashOperator("w", "echo").action_on_event_received(TaskAction.RESTART, name)
+    return workflow
+
+
+def create_executions(db: Engine, workflow: Workflow, count: int) -> list[int]:
+    with session_scope(db) as session:
+        row = WorkflowRow(namespace="default", name=workflow.name, content="# bench")
+        session.add(row)
+        session.flush()
+        snapshot = WorkflowSnapshot(workflow_id=row.id, workflow_object=cloudpickle.dumps(workflow), content_hash="b")
+        session.add(snapshot)
+        session.flush()
+        executions = [WorkflowExecution(workflow_id=row.id, snapshot_id=snapshot.id, status=WorkflowStatus.INIT.value,
+                                        execution_type=ExecutionType.MANUAL.value) for _ in range(count)]
+        session.add_all(executions)
+        session.flush()
+        return [e.id for e in executions]
+
+
+class Bench:
+    def __init__(self, db: Engine, bus: NotificationClient, redis_url: str) -> None:
+        self.db, self.bus, self.redis_url = db, bus, redis_url
+        self._sender = job_sender(ServerConfig(notification_server_uri=redis_url))
+
+    @contextmanager
+    def scheduler(self) -> Iterator[None]:
+        stop = threading.Event()
+        loop = SchedulerLoop(self.bus, SchedulerLease(self.bus.redis, 5000), Applier(self.db, utcnow, SnapshotCache()),
+                             Dispatcher(self.db, self._sender), [], utcnow, LoopSettings(idle_wait_ms=100))
+        thread = threading.Thread(target=loop.run, args=(stop,))
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def applied(self) -> int:
+        with session_scope(self.db) as session:
+            return last_applied_offset(session)
+
+    def wait_applied(self, offset: int) -> None:
+        while self.applied() < offset:
+            time.sleep(0.002)  # benchmark polling; the scheduler runs in another thread
+
+    def time_until_sent(self) -> float:
+        """Run the scheduler on the events waiting in the log; return seconds until all their jobs are sent."""
+        last = self.bus.latest_offset()
+        started = time.perf_counter()
+        with self.scheduler():
+            while self.applied() < last or self._unsent():
+                time.sleep(0.002)  # benchmark polling; the scheduler runs in another thread
+            return time.perf_counter() - started
+
+    def _unsent(self) -> int:
+        with session_scope(self.db) as session:
+            return session.scalar(select(func.count()).select_from(JobOutbox).where(JobOutbox.sent_time.is_(None))) or 0
+
+    def start_all(self, ids: list[int]) -> None:
+        for execution_id in ids:
+            self.bus.send_event(Command(CommandKind.START_WORKFLOW_EXECUTION, workflow_execution_id=execution_id)
+                                .to_event("default"))
+
+    def close(self) -> None:
+        self._sender.close()
+
+
+def events_applied_per_second(bench: Bench, events: int) -> float:
+    """(a) Apply ``events`` that no rule expects, with 100 running executions."""
+    bench.start_all(create_executions(bench.db, restartable("idle"), EXECUTIONS))
+    with bench.scheduler():
+        bench.wait_applied(bench.bus.latest_offset())
+    for i in range(events):
+        bench.bus.send_event(Event(key="noise", value=str(i)))
+    last = bench.bus.latest_offset()
+    started = time.perf_counter()
+    with bench.scheduler():
+        bench.wait_applied(last)
+        return events / (time.perf_counter() - started)
+
+
+def starts_dispatched_per_second(bench: Bench, executions: int) -> float:
+    """(b) Start ``executions`` one-task executions at once; time until every start job is sent."""
+    bench.start_all(create_executions(bench.db, restartable("starts"), executions))
+    return executions / bench.time_until_sent()
+
+
+def restarts_dispatched_per_second(bench: Bench, rounds: int) -> float:
+    """(b') Each ``go`` restarts the task of every running execution: a stop job and a start job each."""
+    bench.start_all(create_executions(bench.db, restartable("go"), EXECUTIONS))
+    bench.time_until_sent()
+    for _ in range(rounds):
+        bench.bus.send_event(Event(key="go"))
+    return rounds * EXECUTIONS / bench.time_until_sent()
+
+
+def event_to_job_latency(bench: Bench, samples: int) -> list[float]:
+    """(c) Send ``go`` to one execution and time until its first job reaches the Celery queue."""
+    target = create_executions(bench.db, restartable("latency"), 1)[0]
+    bench.start_all([target])
+    broker = bench.bus.redis
+    latencies = []
+    with bench.scheduler():
+        bench.wait_applied(bench.bus.latest_offset())
+        broker.delete("aiflow")
+        for _ in range(samples):
+            sent = time.perf_counter()
+            bench.bus.send_event(Event(key="latency", context=f'{{"workflow_execution_id": {target}}}'))
+            broker.brpop(["aiflow"], timeout=5)
+            latencies.append((time.perf_counter() - sent) * 1000)
+            broker.brpop(["aiflow"], timeout=5)
+    return sorted(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--starts", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        server = EmbeddedServer(home=Path(home) / "redis", port=_free_port())
+        server.start(daemon=True, timeout=10)
+        db = create_engine(f"sqlite:///{home}/aiflow.db")
+        migrate.init(db)
+        try:
+            with NotificationClient(server.url) as bus:
+                bench = Bench(db, bus, server.url)
+                report(bench, args)
+                bench.close()
+        finally:
+            db.dispose()
+            server.stop()
+
+
+def report(bench: Bench, args: argparse.Namespace) -> None:
+    rate = events_applied_per_second(bench, args.events)
+    print(f"(a) events applied, {EXECUTIONS} running executions, no matching rule: {rate:,.0f} events/s")
+    print(f"(b) task starts dispatched: {starts_dispatched_per_second(bench, args.starts):,.0f} starts/s "
+          f"({args.starts} executions started at once)")
+    print(f"(b') task restarts dispatched: {restarts_dispatched_per_second(bench, args.rounds):,.0f} restarts/s "
+          f"({args.rounds} events x {EXECUTIONS} executions; each a stop and a start job)")
+    latencies = event_to_job_latency(bench, args.samples)
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(f"(c) event -> Celery job enqueued: p50 {statistics.median(latencies):.2f} ms, p99 {p99:.2f} ms "
+          f"({len(latencies)} samples)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    main()
