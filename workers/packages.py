@@ -1,0 +1,117 @@
+"""Workflow packages from the API server, cached on the worker's disk per snapshot.
+
+A try needs two things of its snapshot (docs/contracts.md, section 4):
+
+* the package, a zip of the workflow file and its files, from
+  ``GET /api/v1/snapshots/<id>/package``; its SHA-256 must equal the
+  ``X-AIFlow-Content-Hash`` header;
+* the workflow object, cloudpickled by value at upload, from the
+  ``workflow_object`` field (base64) of ``GET /api/v1/snapshots/<id>``. The
+  worker runs this object rather than executing the workflow file again, so a
+  try runs exactly the workflow its execution was created with; the package
+  only makes the files the workflow imports or reads available.
+
+A snapshot never changes, so each is downloaded once per worker host and kept
+in ``{work_dir}/snapshots/<id>``; workers need no shared filesystem and no
+database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiflow.errors import AIFlowError
+
+CONTENT_HASH_HEADER = "X-AIFlow-Content-Hash"
+PACKAGE_FILE = "package.zip"
+WORKFLOW_FILE = "workflow.pickle"
+HTTP_TIMEOUT = 60.0
+
+
+class PackageError(AIFlowError):
+    """A snapshot's package or workflow could not be fetched, or failed its hash check."""
+
+
+@dataclass(frozen=True)
+class CachedSnapshot:
+    """A snapshot's files on this host."""
+
+    folder: Path
+
+    @property
+    def package(self) -> Path:
+        """The zip of the workflow file and its files."""
+        return self.folder / PACKAGE_FILE
+
+    @property
+    def workflow(self) -> Path:
+        """The cloudpickled workflow object."""
+        return self.folder / WORKFLOW_FILE
+
+    def extract_to(self, folder: Path) -> None:
+        """Unpack the package into ``folder`` (created; it must not exist yet)."""
+        folder.mkdir(parents=True)
+        with zipfile.ZipFile(self.package) as archive:
+            archive.extractall(folder)  # zipfile drops absolute paths and '..' from member names
+
+
+class PackageCache:
+    """Fetches snapshots from the API server at ``server_address`` into ``folder``, once each."""
+
+    def __init__(self, server_address: str, token: str | None, folder: Path) -> None:
+        self._server = server_address.rstrip("/")
+        self._token = token
+        self._folder = folder
+
+    def get(self, snapshot_id: int) -> CachedSnapshot:
+        """Return the snapshot's files, downloading them unless this host has them.
+
+        Raises:
+            PackageError: the server refused or failed the request, or the hash does not match.
+        """
+        cached = CachedSnapshot(self._folder / str(snapshot_id))
+        if not cached.folder.exists():
+            self._download(snapshot_id, cached.folder)
+        return cached
+
+    def _download(self, snapshot_id: int, target: Path) -> None:
+        package, content_hash = self._fetch(f"/api/v1/snapshots/{snapshot_id}/package")
+        if hashlib.sha256(package).hexdigest() != content_hash:
+            raise PackageError(f"package of snapshot {snapshot_id} does not match its hash {content_hash!r}")
+        record = json.loads(self._fetch(f"/api/v1/snapshots/{snapshot_id}")[0])
+        if not record.get("workflow_object"):
+            raise PackageError(f"the API server sent snapshot {snapshot_id} without its workflow_object")
+        self._folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{snapshot_id}-", dir=self._folder))
+        (staging / PACKAGE_FILE).write_bytes(package)
+        (staging / WORKFLOW_FILE).write_bytes(base64.b64decode(record["workflow_object"]))
+        try:
+            os.rename(staging, target)  # atomic: readers see all files or none
+        except OSError:
+            shutil.rmtree(staging)  # another job of this host cached it first
+            if not target.exists():
+                raise
+
+    def _fetch(self, path: str) -> tuple[bytes, str]:
+        """GET ``path``; return the body and the content hash header (empty when absent)."""
+        request = urllib.request.Request(self._server + path)
+        if self._token:
+            request.add_header("Authorization", f"Bearer {self._token}")
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+                return response.read(), response.headers.get(CONTENT_HASH_HEADER, "")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", errors="replace")[:500]
+            raise PackageError(f"GET {path} failed with HTTP {exc.code}: {detail}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise PackageError(f"GET {self._server}{path} failed: {exc}") from None

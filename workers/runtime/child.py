@@ -1,0 +1,135 @@
+"""The process that runs one try's operator: ``python -m workers.runtime.child WORKFLOW FD PARENT``.
+
+It starts in the try's working folder (so the package's files are importable
+and readable), reads the running task from ``AIFLOW_TASK_RUNTIME``, unpickles
+the snapshot's workflow from the file ``WORKFLOW`` and runs the task's
+operator: ``start(context)`` then ``await_termination(context)``. It reports
+to its supervisor on file descriptor ``FD`` (see :mod:`workers.runtime.messages`).
+
+SIGTERM calls ``operator.stop(context)``; it is sent by the supervisor to stop
+the try, and by the kernel when the supervisor (process ``PARENT``) dies, so a
+lost worker never leaves its tasks running.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import TextIO
+
+import cloudpickle
+from billiard.util import set_pdeathsig
+
+from aiflow.model.operator import AIFlowOperator
+from aiflow.model.status import TaskStatus
+from aiflow.model.workflow import Workflow
+from aiflow.notification.notification_client import TaskRuntime
+from aiflow.operators.process import TASK_OUTPUT_LOGGER
+from workers.runtime.context import TaskExecutionContext
+from workers.runtime.messages import Outcome, Started
+
+
+def main(argv: list[str]) -> int:
+    """Run the try described by the arguments and the environment; return the exit code."""
+    workflow_file, message_fd, parent_pid = Path(argv[1]), int(argv[2]), int(argv[3])
+    set_pdeathsig(signal.SIGTERM)
+    if os.getppid() != parent_pid:
+        return 1  # the supervisor died before the signal was armed
+    _configure_logging()
+    with os.fdopen(message_fd, "w", buffering=1) as messages:
+        outcome = run(workflow_file, TaskRuntime.from_environment(), messages)
+        messages.write(outcome.to_line())
+    return 0
+
+
+def run(workflow_file: Path, runtime: TaskRuntime, messages: TextIO) -> Outcome:
+    """Load the task's operator, announce it and run it to its end."""
+    try:
+        workflow = load_workflow(workflow_file)
+        operator = find_operator(workflow, runtime.task_name)
+    except Exception as exc:
+        traceback.print_exc()
+        return Outcome.failed(f"cannot load task {runtime.task_name!r}: {exc}")
+    context = TaskExecutionContext(workflow, runtime)
+    stopper = StopOnSigterm(operator, context)
+    messages.write(Started(operator.timeout.total_seconds() if operator.timeout else None).to_line())
+    if stopper.requested:
+        return Outcome.failed("stopped before it started")
+    try:
+        operator.start(context)
+        stopper.started()
+        operator.await_termination(context)
+    except BaseException as exc:  # the task's code may raise anything, SystemExit included
+        traceback.print_exc()
+        return Outcome.failed(str(exc) or type(exc).__name__)
+    return Outcome(TaskStatus.SUCCESS)
+
+
+def load_workflow(path: Path) -> Workflow:
+    """Unpickle the snapshot's workflow (pickled by value; other modules come from the package)."""
+    workflow = cloudpickle.loads(path.read_bytes())
+    if not isinstance(workflow, Workflow):
+        raise TypeError(f"{path} holds a {type(workflow).__name__}, not a Workflow")
+    return workflow
+
+
+def find_operator(workflow: Workflow, task_name: str) -> AIFlowOperator:
+    """Return the operator of ``task_name``, which must be one a worker can run."""
+    task = workflow.tasks.get(task_name)
+    if task is None:
+        raise LookupError(f"workflow {workflow.name!r} has no task {task_name!r}")
+    if not isinstance(task, AIFlowOperator):
+        raise TypeError(f"task {task_name!r} is a {type(task).__name__}, not an AIFlowOperator")
+    return task
+
+
+class StopOnSigterm:
+    """Calls ``operator.stop`` once SIGTERM has arrived and the operator has started, whichever is last.
+
+    A SIGTERM during ``start`` thus still stops the work ``start`` began. The
+    stop runs in a thread of its own: it may block for the operator's grace period.
+    """
+
+    def __init__(self, operator: AIFlowOperator, context: TaskExecutionContext) -> None:
+        self._operator = operator
+        self._context = context
+        self._requested = threading.Event()
+        self._started = threading.Event()
+        self._once = threading.Lock()
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    @property
+    def requested(self) -> bool:
+        """Whether SIGTERM has arrived."""
+        return self._requested.is_set()
+
+    def started(self) -> None:
+        """Record that ``operator.start`` returned."""
+        self._started.set()
+        self._stop_when_due()
+
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        self._requested.set()
+        self._stop_when_due()
+
+    def _stop_when_due(self) -> None:
+        if self._requested.is_set() and self._started.is_set() and self._once.acquire(blocking=False):
+            threading.Thread(target=self._operator.stop, args=(self._context,), name="stop", daemon=True).start()
+
+
+def _configure_logging() -> None:
+    """Send the task output logger's lines as they are, and other records with their level, to stdout."""
+    plain = logging.StreamHandler(sys.stdout)
+    TASK_OUTPUT_LOGGER.addHandler(plain)
+    TASK_OUTPUT_LOGGER.setLevel(logging.INFO)
+    TASK_OUTPUT_LOGGER.propagate = False
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+if __name__ == "__main__":  # pragma: no cover - run by the supervisor
+    sys.exit(main(sys.argv))

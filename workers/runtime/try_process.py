@@ -1,0 +1,133 @@
+"""The child process of one try, seen from the worker: launch, output, messages, signals.
+
+The child leads its own process group. Operators start their work in further
+process groups of their own (see :mod:`aiflow.operators.process`), so
+:meth:`TryProcess.kill` also finds the child's descendants through ``/proc``
+and kills their groups: a try that ignored its stop leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO
+
+import workers
+from workers.runtime.messages import Outcome, Started, parse_line
+
+logger = logging.getLogger(__name__)
+
+_PUMP_JOIN_TIMEOUT = 5.0
+"""Seconds to wait for the end of the output after the child exited (descendants may hold the pipe)."""
+
+
+class TryProcess:
+    """A running child of :mod:`workers.runtime.child` and the threads that read what it writes."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], messages: IO[bytes], on_line: Callable[[str], None]) -> None:
+        self.pid = popen.pid
+        self.started: Started | None = None
+        self.outcome: Outcome | None = None
+        self.exited = threading.Event()
+        self._popen = popen
+        assert popen.stdout is not None
+        self._threads = [
+            _thread(f"output-{self.pid}", _pump_lines, popen.stdout, on_line),
+            _thread(f"messages-{self.pid}", _pump_lines, messages, self._on_message),
+        ]
+        self._reaper = _thread(f"reaper-{self.pid}", self._reap)
+
+    @classmethod
+    def launch(
+        cls, workflow_file: Path, folder: Path, env: Mapping[str, str], on_line: Callable[[str], None]
+    ) -> TryProcess:
+        """Start the child in ``folder`` with ``env`` added to this process's environment."""
+        read_fd, write_fd = os.pipe()
+        package_root = str(Path(workers.__file__).resolve().parents[1])
+        python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        argv = [sys.executable, "-m", "workers.runtime.child", str(workflow_file), str(write_fd), str(os.getpid())]
+        try:
+            popen = subprocess.Popen(
+                argv, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,), start_new_session=True,
+                env={**os.environ, **env, "PYTHONPATH": python_path, "PYTHONUNBUFFERED": "1"},
+            )
+        finally:
+            os.close(write_fd)
+        return cls(popen, os.fdopen(read_fd, "rb"), on_line)
+
+    def terminate(self) -> None:
+        """Send SIGTERM to the child's process group; the child then stops its operator."""
+        _signal_group(self.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL the child's process group and the groups of all its descendants."""
+        for pid in [self.pid, *descendants(self.pid)]:
+            try:
+                _signal_group(os.getpgid(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # already gone
+
+    def finish(self) -> int:
+        """Wait for the exit and the end of what it wrote; return its exit code (negative: signal)."""
+        self._reaper.join()
+        for thread in self._threads:
+            thread.join(_PUMP_JOIN_TIMEOUT)
+        return self._popen.returncode
+
+    def _reap(self) -> None:
+        self._popen.wait()
+        self.exited.set()
+
+    def _on_message(self, line: str) -> None:
+        try:
+            message = parse_line(line)
+        except (ValueError, KeyError):
+            logger.warning("Try process %s: ignored a malformed message %r", self.pid, line)
+            return
+        if isinstance(message, Started):
+            self.started = message
+        else:
+            self.outcome = message
+
+
+def descendants(pid: int) -> list[int]:
+    """Return the ids of every process below ``pid`` (read from ``/proc``; empty where there is none)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # exited meanwhile
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children.get(child, []))
+    return found
+
+
+def _thread(name: str, target: Callable[..., None], *args: object) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _pump_lines(stream: IO[bytes], on_line: Callable[[str], None]) -> None:
+    with stream:
+        for raw in stream:
+            on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass  # the group is already empty
