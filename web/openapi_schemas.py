@@ -120,6 +120,12 @@ _RECORDS: dict[str, Schema] = {
     ),
 }
 
+_RECORDS["SnapshotDetail"] = {
+    **_RECORDS["Snapshot"],
+    "properties": {**_RECORDS["Snapshot"]["properties"], "workflow_object": STRING},
+    "required": [*_RECORDS["Snapshot"]["required"], "workflow_object"],
+}
+
 _RECORDS["WorkflowUpload"] = {
     **_RECORDS["Workflow"],
     "properties": {**_RECORDS["Workflow"]["properties"], "snapshot": ref("Snapshot")},

@@ -59,6 +59,11 @@ def snapshot_record(snapshot: WorkflowSnapshot) -> dict[str, Any]:
     }
 
 
+def snapshot_detail(snapshot: WorkflowSnapshot) -> dict[str, Any]:
+    """A snapshot with its cloudpickled workflow (base64), which workers run."""
+    return {**snapshot_record(snapshot), "workflow_object": base64.b64encode(snapshot.workflow_object).decode()}
+
+
 def execution_record(execution: WorkflowExecution, workflow: Workflow) -> dict[str, Any]:
     """A workflow execution, named with its workflow."""
     return {

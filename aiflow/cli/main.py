@@ -7,6 +7,13 @@ import click
 from aiflow.cli.base import AIFlowGroup, verbose_option
 from aiflow.cli.config_commands import ConfigFile, make_config_group
 from aiflow.cli.db import db
+from aiflow.cli.namespace import namespace
+from aiflow.cli.scheduler import scheduler
+from aiflow.cli.task_execution import task_execution
+from aiflow.cli.workflow import workflow
+from aiflow.cli.workflow_execution import workflow_execution
+from aiflow.cli.workflow_schedule import workflow_schedule
+from aiflow.cli.workflow_trigger import workflow_trigger
 from aiflow.config import (
     CLIENT_CONFIG_FILE,
     SERVER_CONFIG_FILE,
@@ -17,6 +24,7 @@ from aiflow.config import (
     load_server_config,
 )
 from aiflow.version import get_version
+from workers.cli import worker
 
 
 @click.group(cls=AIFlowGroup)
@@ -40,3 +48,11 @@ cli.add_command(
     )
 )
 cli.add_command(db)
+cli.add_command(namespace)
+cli.add_command(workflow)
+cli.add_command(workflow_execution)
+cli.add_command(task_execution)
+cli.add_command(workflow_schedule)
+cli.add_command(workflow_trigger)
+cli.add_command(scheduler)
+cli.add_command(worker)

@@ -18,6 +18,7 @@ class ClientConfig:
     """The keys of ``aiflow_client.yaml``; ``AIFLOW_<KEY>`` environment variables override them."""
 
     server_address: str = option("http://localhost:8000", "Base URL of the AIFlow REST API server.")
+    token: str | None = option(None, "Bearer token sent to the REST API server; none when the server has no tokens.")
     blob_manager: dict[str, Any] = field(
         default_factory=lambda: dict(_DEFAULT_BLOB_MANAGER),
         metadata={"description": "Where uploaded workflow packages are stored (class and its settings)."},

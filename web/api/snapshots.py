@@ -10,7 +10,7 @@ from aiflow.metadata.queries import workflows as queries
 from web.access import owning_workflow, workflow_named
 from web.packages import package_key
 from web.params import page_json, paging
-from web.records import snapshot_record
+from web.records import snapshot_detail, snapshot_record
 from web.services import services, transaction
 
 bp = Blueprint("snapshots", __name__)
@@ -33,7 +33,7 @@ def get_snapshot(snapshot_id: int) -> dict[str, Any]:
     with transaction() as session:
         snapshot = queries.get_snapshot(session, snapshot_id)
         owning_workflow(session, snapshot.workflow_id, f"snapshot {snapshot_id}")
-        return snapshot_record(snapshot)
+        return snapshot_detail(snapshot)
 
 
 @bp.get("/snapshots/<id:snapshot_id>/package")

@@ -1,0 +1,187 @@
+"""A live API server (the real Flask app over HTTP) and a way to run ``aiflow`` commands against it.
+
+The server runs :func:`web.create_app` with Werkzeug's server in a thread, on
+a free port, a migrated SQLite database and the private Redis. The client
+finds it through ``AIFLOW_SERVER_ADDRESS``, as a user's shell would.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from sqlalchemy.engine import Engine
+from werkzeug.serving import make_server
+
+from aiflow.cli.main import cli
+from aiflow.commands import COMMAND_EVENT_KEY, Command
+from aiflow.config import ServerConfig
+from aiflow.metadata import TaskExecution, WorkflowExecution, create_engine, migrate, session_scope
+from aiflow.model.execution_type import ExecutionType
+from aiflow.model.status import TaskStatus, WorkflowStatus
+from notification.client import NotificationClient
+from tests.support import free_port
+from web import create_app
+from web.auth import hash_token
+
+ADMIN_TOKEN = "cli-test-admin-token"
+
+WORKFLOW_SOURCE = """\
+from ai_flow.model.workflow import Workflow
+from ai_flow.operators.bash import BashOperator
+
+with Workflow(name={name!r}, namespace={namespace!r}) as workflow:
+    BashOperator(name="hello", bash_command="echo hello")
+"""
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite database in a temporary file."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'aiflow.db'}")
+    migrate.init(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def bus(redis_url: str) -> Iterator[NotificationClient]:
+    """A client of the private, flushed Redis."""
+    with NotificationClient(redis_url) as client:
+        yield client
+
+
+@pytest.fixture
+def serve(
+    tmp_path: Path, redis_url: str, engine: Engine, bus: NotificationClient, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., str]]:
+    """Start the API server with configuration ``overrides``; point the client at it; return its address."""
+    servers = []
+
+    def start(**overrides: Any) -> str:
+        config = ServerConfig(
+            metadata_backend_uri=f"sqlite:///{tmp_path / 'aiflow.db'}",
+            notification_server_uri=redis_url,
+            blob_store_uri=str(tmp_path / "blob"),
+            log_dir=str(tmp_path / "logs"),
+            **overrides,
+        )
+        server = make_server("127.0.0.1", free_port(), create_app(config, engine=engine, bus=bus))
+        thread = threading.Thread(target=server.serve_forever, name="api-server")
+        thread.start()
+        servers.append((server, thread))
+        address = f"http://127.0.0.1:{server.server_port}"
+        monkeypatch.setenv("AIFLOW_SERVER_ADDRESS", address)
+        return address
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.fixture
+def live_server(serve: Callable[..., str]) -> str:
+    """An open API server (no token configured), the one the client talks to."""
+    return serve()
+
+
+@pytest.fixture
+def secured_server(serve: Callable[..., str]) -> str:
+    """An API server that accepts only the admin token :data:`ADMIN_TOKEN`."""
+    return serve(api_tokens={"root": {"token_sha256": hash_token(ADMIN_TOKEN), "role": "admin"}})
+
+
+@dataclass(frozen=True)
+class Aiflow:
+    """Runs ``aiflow`` commands in this process, as a user would in a shell."""
+
+    runner: CliRunner
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        """Run ``aiflow <args>``; return the result whatever its exit code."""
+        return self.runner.invoke(cli, list(args), input=input)
+
+    def ok(self, *args: str, input: str | None = None) -> str:
+        """Run a command that must succeed; return its standard output."""
+        result = self(*args, input=input)
+        assert result.exit_code == 0, f"aiflow {' '.join(args)} failed: {result.stderr or result.output}"
+        return result.stdout
+
+    def records(self, *args: str) -> list[dict[str, Any]]:
+        """Run a listing command with ``-o json``; return its records."""
+        records: list[dict[str, Any]] = json.loads(self.ok(*args, "-o", "json"))
+        return records
+
+    def fails(self, *args: str, input: str | None = None) -> str:
+        """Run a command that must fail with exit code 1 and one line on stderr; return that line."""
+        result = self(*args, input=input)
+        assert result.exit_code == 1, f"aiflow {' '.join(args)} exited {result.exit_code}: {result.output}"
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        return lines[0]
+
+
+@pytest.fixture
+def aiflow() -> Aiflow:
+    """Run ``aiflow`` commands."""
+    return Aiflow(CliRunner())
+
+
+def write_workflow(folder: Path, name: str = "wf", namespace: str = "default") -> Path:
+    """Write a workflow file declaring ``name`` with one bash task; return its path."""
+    path = folder / f"{name}.py"
+    path.write_text(WORKFLOW_SOURCE.format(name=name, namespace=namespace), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def uploaded(live_server: str, aiflow: Aiflow, tmp_path: Path) -> str:
+    """The workflow ``wf`` uploaded to namespace ``default``; its name."""
+    aiflow.ok("workflow", "upload", str(write_workflow(tmp_path)))
+    return "wf"
+
+
+def parse_output(text: str, fmt: str) -> list[dict[str, Any]] | list[list[str]]:
+    """Parse what ``-o fmt`` printed: records for json and yaml, rows of cells for table and plain."""
+    if fmt == "json":
+        return list(json.loads(text))
+    if fmt == "yaml":
+        return list(yaml.safe_load(text))
+    lines = text.strip().splitlines()
+    if fmt == "plain":
+        return [line.split("\t") for line in lines]
+    return [line.split() for line in lines if not set(line) <= {"-", " "}]
+
+
+def set_execution_status(engine: Engine, execution_id: int, status: WorkflowStatus) -> None:
+    """Change a workflow execution's status as the scheduler would."""
+    with session_scope(engine) as session:
+        execution = session.get(WorkflowExecution, execution_id)
+        assert execution is not None
+        execution.status = status.value
+
+
+def add_task_execution(engine: Engine, workflow_execution_id: int, task_name: str, status: TaskStatus) -> int:
+    """Record a task execution as the scheduler would; return its id."""
+    with session_scope(engine) as session:
+        row = TaskExecution(
+            workflow_execution_id=workflow_execution_id, task_name=task_name, sequence_number=1, try_number=1,
+            execution_type=ExecutionType.MANUAL.value, status=status.value,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def sent_commands(bus: NotificationClient) -> list[Command]:
+    """The commands the server sent to the scheduler in namespace ``default``, oldest first."""
+    return [Command.from_event(event) for event in bus.list_events(key=COMMAND_EVENT_KEY, namespace="default")]
