@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
+import cloudpickle
 from flask.testing import FlaskClient
 
 from tests.integration.web.conftest import make_package, workflow_source
@@ -16,7 +18,10 @@ def test_show_and_download_with_the_content_hash(uploaded: dict[str, Any], clien
     shown = client.get(f"/api/v1/snapshots/{snapshot_id}")
     package = client.get(f"/api/v1/snapshots/{snapshot_id}/package")
 
-    assert shown.json == uploaded["snapshot"]
+    detail = dict(shown.json)
+    workflow = cloudpickle.loads(base64.b64decode(detail.pop("workflow_object")))
+    assert detail == uploaded["snapshot"]
+    assert workflow.name == "wf"
     assert package.status_code == 200
     assert package.mimetype == "application/zip"
     assert package.data == make_package({"wf.py": workflow_source()})
