@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from pathlib import Path
 import redis
 
 from aiflow.errors import ConflictError, TransientError
+from aiflow.launcher.host import PidFile, port_in_use, wait_for_exit
+from aiflow.launcher.supervisor import last_log_line
 from notification.config import PASSWORD_FILE
 from notification.connection import connect
 from notification.redis_binary import find_redis_binary
@@ -62,14 +63,7 @@ class EmbeddedServer:
 
     def running_pid(self) -> int | None:
         """Return the pid of the running server, or None (a stale pid file is removed)."""
-        try:
-            pid = int(self.pid_file.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        if _alive(pid):
-            return pid
-        self.pid_file.unlink(missing_ok=True)
-        return None
+        return PidFile(self.pid_file).running_pid()
 
     def start(self, daemon: bool, timeout: float) -> subprocess.Popen[bytes] | None:
         """Start the server and wait until it answers.
@@ -84,7 +78,7 @@ class EmbeddedServer:
         pid = self.running_pid()
         if pid is not None:
             raise ConflictError(f"notification server is already running (pid {pid})")
-        if _port_in_use(self.bind_address, self.port):
+        if port_in_use(self.bind_address, self.port):
             raise ConflictError(f"port {self.port} on {self.bind_address} is already in use by another program")
         log_file = self._new_log_file()
         conf = self._write_conf(daemon, log_file)
@@ -105,9 +99,9 @@ class EmbeddedServer:
         if pid is None:
             return None
         os.kill(pid, signal.SIGTERM)
-        if not _wait_for_exit(pid, timeout):
+        if not wait_for_exit(pid, timeout):
             os.kill(pid, signal.SIGKILL)
-            _wait_for_exit(pid, timeout)
+            wait_for_exit(pid, timeout)
         self.pid_file.unlink(missing_ok=True)
         return pid
 
@@ -146,7 +140,7 @@ class EmbeddedServer:
             while time.monotonic() < deadline:
                 exited = process.poll()
                 if exited is not None and (not daemon or exited != 0):
-                    raise TransientError(f"notification server exited: {_last_line(log_file)}")
+                    raise TransientError(f"notification server exited: {last_log_line(log_file)}")
                 try:
                     if client.ping() and (not daemon or self.running_pid()):
                         return
@@ -158,47 +152,7 @@ class EmbeddedServer:
         raise TransientError(f"notification server did not answer within {timeout}s; see {log_file}")
 
 
-def _port_in_use(address: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((address, port)) == 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
-    except (OSError, IndexError):
-        return False
-
-
-def _wait_for_exit(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.02)  # a foreign process: no handle to wait on
-    return False
-
-
 def _terminate(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
         process.wait(10)
-
-
-def _last_line(log_file: Path) -> str:
-    try:
-        lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return "no log written"
-    return lines[-1] if lines else "no log written"

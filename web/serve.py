@@ -9,13 +9,17 @@ from gunicorn.app.base import BaseApplication
 
 from aiflow.config import ServerConfig
 from web import create_app
+from web.auth import TokenRegistry, check_bind_address
+
+#: Seconds a request may take beyond validating an upload (which has its own time limit).
+REQUEST_TIME_MARGIN_S = 30
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """A gunicorn application serving one prebuilt Flask app."""
+    """A gunicorn application whose workers each build their own Flask app after forking."""
 
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
-        self._app = app
+    def __init__(self, config: ServerConfig, options: dict[str, Any]) -> None:
+        self._config = config
         self._options = options
         super().__init__()
 
@@ -24,15 +28,26 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self._app
+        return create_app(self._config)
 
 
-def run(config: ServerConfig, workers: int = 2) -> None:
+def run(config: ServerConfig, workers: int = 2, threads: int = 8) -> None:
     """Serve the API on ``rest_bind_address:rest_port`` until gunicorn is told to stop.
+
+    Each worker process serves ``threads`` requests at once, so a client
+    following a task's log does not hold a whole worker.
 
     Raises:
         ConfigError: see :func:`web.create_app`; raised before binding.
     """
-    app = create_app(config)
-    bind = f"{config.rest_bind_address}:{config.rest_port}"
-    _Gunicorn(app, {"bind": bind, "workers": workers}).run()
+    host = config.rest_bind_address
+    check_bind_address(host, TokenRegistry.from_config(config.api_tokens))
+    _Gunicorn(config, {
+        "bind": f"[{host}]:{config.rest_port}" if ":" in host else f"{host}:{config.rest_port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": int(config.workflow_load_timeout) + REQUEST_TIME_MARGIN_S,
+        "proc_name": "aiflow-api",
+        "control_socket_disable": True,  # ~/.gunicorn/gunicorn.ctl would be shared by every server
+    }).run()

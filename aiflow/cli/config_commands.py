@@ -11,7 +11,7 @@ import click
 import yaml
 
 from aiflow.cli.base import AIFlowGroup, CommandError
-from aiflow.config.loader import config_items, render_template
+from aiflow.config.loader import config_items, write_config_file
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,8 @@ def make_config_group(files: Sequence[ConfigFile]) -> click.Group:
         """Write the default configuration files; existing files are left as they are."""
         for file in files:
             path = file.path()
-            if path.exists():
-                click.echo(f"{path} already exists; left unchanged.")
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render_template(file.schema), encoding="utf-8")
-            click.echo(f"Wrote {path}")
+            written = write_config_file(path, file.schema)
+            click.echo(f"Wrote {path}" if written else f"{path} already exists; left unchanged.")
 
     @group.command("list")
     @click.option("--color", type=click.Choice(["auto", "off", "on"]), default="auto", show_default=True,

@@ -9,6 +9,8 @@ from aiflow.cli.config_commands import ConfigFile, make_config_group
 from aiflow.cli.db import db
 from aiflow.cli.namespace import namespace
 from aiflow.cli.scheduler import scheduler
+from aiflow.cli.server import server, webserver
+from aiflow.cli.standalone import standalone
 from aiflow.cli.task_execution import task_execution
 from aiflow.cli.workflow import workflow
 from aiflow.cli.workflow_execution import workflow_execution
@@ -55,4 +57,7 @@ cli.add_command(task_execution)
 cli.add_command(workflow_schedule)
 cli.add_command(workflow_trigger)
 cli.add_command(scheduler)
+cli.add_command(server)
+cli.add_command(webserver)
+cli.add_command(standalone)
 cli.add_command(worker)

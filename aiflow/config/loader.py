@@ -63,18 +63,36 @@ def load_config(
     return cls(**values)
 
 
-def render_template(cls: type) -> str:
+def render_template(cls: type, values: Mapping[str, Any] | None = None) -> str:
     """Return the commented YAML text of ``cls``'s defaults, as written by ``config init``.
 
-    Defaults keep their placeholders (``{AIFLOW_HOME}/logs``), so the written
-    file follows the home directory it is read from.
+    ``values`` replace the defaults of some keys. Defaults keep their
+    placeholders (``{AIFLOW_HOME}/logs``), so the written file follows the
+    home directory it is read from.
     """
+    values = values or {}
     lines: list[str] = []
     for field in dataclasses.fields(cls):
+        value = values[field.name] if field.name in values else to_yaml_value(default_of(field))
         lines.append(f"# {field.metadata['description']}")
-        lines.append(yaml.safe_dump({field.name: to_yaml_value(default_of(field))}, sort_keys=False).rstrip())
+        lines.append(yaml.safe_dump({field.name: value}, sort_keys=False).rstrip())
         lines.append("")
     return "\n".join(lines)
+
+
+def write_config_file(path: Path, cls: type, values: Mapping[str, Any] | None = None) -> bool:
+    """Write :func:`render_template` to ``path`` unless the file exists; return whether it was written.
+
+    The file is readable by its owner only: it may hold tokens.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(render_template(cls, values))
+    return True
 
 
 def config_items(config: Any) -> list[tuple[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from aiflow.cli.base import AIFlowGroup
@@ -38,6 +40,7 @@ def start(daemon: bool) -> None:
         click.echo(f"Running in the background; pid file {embedded.pid_file}, logs in {embedded.home / 'logs'}")
         return
     click.echo("Press Ctrl-C to stop.")
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: process.terminate())
     try:
         process.wait()
     except KeyboardInterrupt:

@@ -1,0 +1,5 @@
+"""``python -m aiflow``: the ``aiflow`` command."""
+
+from aiflow.cli.main import cli
+
+cli()

@@ -1,0 +1,45 @@
+"""``aiflow standalone``: everything on this machine, from a fresh home, until Ctrl-C."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from aiflow.cli.server import check_api_port_free, print_parts, server_pid_file
+from aiflow.config import load_server_config
+from aiflow.launcher.first_run import init_database, write_missing_config
+from aiflow.launcher.foreground import log_to_stderr, refuse_second_start, run_parts
+from aiflow.launcher.parts import api_part, api_url, notification_part, scheduler_part, worker_part
+from notification.cli.server import embedded_server
+
+
+@click.command()
+@click.pass_context
+def standalone(ctx: click.Context) -> None:
+    """Run the notification server, scheduler, a worker and the API server here until Ctrl-C.
+
+    Missing configuration files are written first (with an admin token) and
+    the metadata database is created or upgraded.
+    """
+    refuse_second_start("AIFlow", server_pid_file())
+    token = write_missing_config(api_url(load_server_config()))
+    config = load_server_config()
+    check_api_port_free(config)
+    init_database(config)
+    embedded = embedded_server()
+    log_to_stderr()
+    parts = [notification_part(embedded), scheduler_part(), worker_part(config), api_part(config)]
+    env = {  # the parts use the embedded server and this API server, whatever the files say
+        "AIFLOW_NOTIFICATION_SERVER_URI": f"redis://{embedded.bind_address}:{embedded.port}/0",
+        "AIFLOW_API_SERVER_ADDRESS": api_url(config),
+    }
+
+    def ready() -> None:
+        click.echo("AIFlow is running; press Ctrl-C to stop.")
+        print_parts(parts, Path(config.log_dir))
+        click.echo(f"  admin token   {token}" if token else "  no token: the API server is open on loopback")
+
+    ctx.exit(run_parts("AIFlow", parts, server_pid_file(), Path(config.log_dir), env, ready))
+
+

@@ -1,0 +1,51 @@
+"""Preparing fresh homes for ``aiflow standalone``: configuration files, an admin token, the database."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiflow.config import (
+    CLIENT_CONFIG_FILE,
+    SERVER_CONFIG_FILE,
+    ClientConfig,
+    ServerConfig,
+    aiflow_home,
+    load_client_config,
+)
+from aiflow.config.loader import write_config_file
+from aiflow.metadata import migrate
+from aiflow.metadata.engine import engine_from_config
+from notification.config import CONFIG_FILE as NOTIFICATION_CONFIG_FILE
+from notification.config import NotificationConfig, notification_home
+from web.auth import hash_token
+
+#: Name of the token ``aiflow standalone`` configures in ``api_tokens``.
+ADMIN_TOKEN_NAME = "standalone-admin"
+
+
+def write_missing_config(api_address: str) -> str | None:
+    """Write the configuration files that do not exist yet.
+
+    A new ``aiflow_server.yaml`` gets a fresh admin token (stored hashed; the
+    worker sends it as ``worker_token``) and a new ``aiflow_client.yaml``
+    points at ``api_address`` with that token. Return the token the client
+    file holds (None: it holds none).
+    """
+    token = secrets.token_urlsafe(32)
+    write_config_file(notification_home() / NOTIFICATION_CONFIG_FILE, NotificationConfig)
+    server_written = write_config_file(aiflow_home() / SERVER_CONFIG_FILE, ServerConfig, {
+        "api_tokens": {ADMIN_TOKEN_NAME: {"token_sha256": hash_token(token), "role": "admin"}},
+        "worker_token": token,
+    })
+    client_values = {"server_address": api_address, "token": token if server_written else None}
+    write_config_file(aiflow_home() / CLIENT_CONFIG_FILE, ClientConfig, client_values)
+    return load_client_config().token
+
+
+def init_database(config: ServerConfig) -> None:
+    """Create or upgrade the metadata database (idempotent)."""
+    engine = engine_from_config(config)
+    try:
+        migrate.init(engine)
+    finally:
+        engine.dispose()
