@@ -7,12 +7,13 @@ so a supervised part behaves exactly like the command a user runs by hand.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import redis
 import requests
 
 from aiflow.config import ServerConfig
-from aiflow.launcher.supervisor import Part
+from aiflow.launcher.supervisor import Part, log_says
 from notification.connection import connect, describe_url
 from notification.embedded import EmbeddedServer
 from notification.keys import EventKeys
@@ -46,7 +47,8 @@ def api_answers(config: ServerConfig) -> bool:
 
 def api_part(config: ServerConfig) -> Part:
     """The REST API server (gunicorn)."""
-    return Part("api", command("webserver", "start"), address=api_url(config), ready=lambda: api_answers(config))
+    return Part("api", command("webserver", "start"), address=api_url(config),
+                ready=lambda _log: api_answers(config))
 
 
 def scheduler_part() -> Part:
@@ -56,12 +58,13 @@ def scheduler_part() -> Part:
 def worker_part(config: ServerConfig) -> Part:
     """One Celery worker taking the default queue, as wide as ``local_executor_parallelism``."""
     return Part("worker", command("worker", f"--concurrency={config.local_executor_parallelism}"),
-                address=f"Celery worker, {config.local_executor_parallelism} tasks at once")
+                address=f"Celery worker, {config.local_executor_parallelism} tasks at once",
+                ready=log_says(" ready."))
 
 
 def notification_part(server: EmbeddedServer) -> Part:
     """The embedded Redis in the foreground; ready once it answers and its event store is prepared."""
-    def prepared() -> bool:
+    def prepared(_log: Path) -> bool:
         try:
             with connect(server.url, retries=0, socket_connect_timeout=0.5) as client:
                 init_store(client, EventKeys())

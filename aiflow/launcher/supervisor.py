@@ -35,8 +35,19 @@ class Part:
     argv: Sequence[str]
     #: Where the part can be reached, for the start-up summary ("" when it listens nowhere).
     address: str = ""
-    #: Answers True once the part serves; None means "running is ready".
-    ready: Callable[[], bool] | None = None
+    #: Given the part's log file, answers True once the part serves; None means "running is ready".
+    ready: Callable[[Path], bool] | None = None
+
+
+def log_says(text: str) -> Callable[[Path], bool]:
+    """A readiness probe: the part has written ``text`` to its log."""
+    def probe(log_file: Path) -> bool:
+        try:
+            return text in log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+
+    return probe
 
 
 class Supervisor:
@@ -106,7 +117,7 @@ class Supervisor:
         while not stop.is_set():
             if process.poll() is not None:
                 raise TransientError(f"{part.name} exited while starting: {last_log_line(self.log_file(part))}")
-            if part.ready is None or part.ready():
+            if part.ready is None or part.ready(self.log_file(part)):
                 return
             if time.monotonic() > deadline:
                 raise TransientError(f"{part.name} was not ready within {self._start_timeout:g}s; "
