@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from aiflow.metadata import TaskExecution, Workflow, WorkflowExecution
+from aiflow.metadata import TaskExecution, Workflow, WorkflowExecution, WorkflowSnapshot
 from aiflow.metadata.queries.executions import get_execution, get_task_execution
-from aiflow.metadata.queries.workflows import get_workflow, get_workflow_by_id
+from aiflow.metadata.queries.workflows import get_snapshot, get_workflow, get_workflow_by_id
 from web.auth import require_namespace
 
 
@@ -25,6 +25,12 @@ def owning_workflow(session: Session, workflow_id: int, what: str) -> Workflow:
     workflow = get_workflow_by_id(session, workflow_id)
     require_namespace(workflow.namespace, not_found=f"{what} does not exist")
     return workflow
+
+
+def snapshot_with_id(session: Session, snapshot_id: int) -> tuple[WorkflowSnapshot, Workflow]:
+    """Return the snapshot ``snapshot_id`` and its workflow."""
+    snapshot = get_snapshot(session, snapshot_id)
+    return snapshot, owning_workflow(session, snapshot.workflow_id, f"snapshot {snapshot_id}")
 
 
 def execution_with_id(session: Session, execution_id: int) -> tuple[WorkflowExecution, Workflow]:

@@ -117,9 +117,14 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     f"{WORKFLOW}/enable": {"post": op("enable a workflow", 200, "Workflow")},
     f"{WORKFLOW}/disable": {"post": op("disable a workflow", 200, "Workflow")},
-    f"{WORKFLOW}/snapshots": {"get": op("list snapshots", 200, "SnapshotPage", query=_PAGING)},
-    "/snapshots/{snapshot_id}": {"get": op("show a snapshot, with its cloudpickled workflow (base64)", 200,
-                                           "SnapshotDetail")},
+    f"{WORKFLOW}/snapshots": {
+        "get": op("list snapshots", 200, "SnapshotPage", query=_PAGING),
+        "delete": op("delete every snapshot but the current one, with their finished executions", 200, "Deleted"),
+    },
+    "/snapshots/{snapshot_id}": {
+        "get": op("show a snapshot, with its cloudpickled workflow (base64)", 200, "SnapshotDetail"),
+        "delete": op("delete an old snapshot with its finished executions", 204, None),
+    },
     "/snapshots/{snapshot_id}/package": {"get": _PACKAGE},
     f"{WORKFLOW}/executions": {
         "post": op("start an execution", 201, "ExecutionStarted"),

@@ -28,12 +28,20 @@ class CommandError(click.ClickException):
     """An expected failure, shown as ``Error: <message>`` with exit code 1."""
 
 
+HELP_OPTIONS = ["-h", "--help"]
+
+
 class AIFlowGroup(click.Group):
     """A click group whose commands turn expected errors into :class:`CommandError`.
 
     Usage errors become one-line errors with exit code 1 as well, rather than
-    click's usage text and exit code 2.
+    click's usage text and exit code 2. ``-h`` shows help as ``--help`` does,
+    here and in every command below.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["context_settings"] = {"help_option_names": HELP_OPTIONS, **(kwargs.get("context_settings") or {})}
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

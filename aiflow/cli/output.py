@@ -21,6 +21,13 @@ def output_option(func: Any) -> Any:
     )(func)
 
 
+def result_output_option(func: Any) -> Any:
+    """Add ``-o/--output`` to a command that changes a record: print that record instead of a message."""
+    return click.option(
+        "-o", "--output", type=click.Choice(FORMATS), help="Print the changed record in this format.",
+    )(func)
+
+
 def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     """Return ``rows`` (dicts sharing their keys) in the format ``fmt``."""
     if fmt == "json":
@@ -35,8 +42,10 @@ def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:
 
 
 def echo_rows(rows: Sequence[dict[str, Any]], fmt: str) -> None:
-    """Print ``rows`` in the format ``fmt``."""
-    click.echo(render(rows, fmt))
+    """Print ``rows`` in the format ``fmt`` (nothing at all for no rows in ``plain``)."""
+    text = render(rows, fmt)
+    if text:
+        click.echo(text)
 
 
 def _cell(value: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from aiflow.cli.base import AIFlowGroup
-from aiflow.cli.output import output_option
+from aiflow.cli.output import output_option, result_output_option
 from aiflow.cli.resources import confirm, echo_record, echo_records, namespace_option, yes_option
 from aiflow.ops import workflow_ops as ops
 
@@ -44,20 +44,30 @@ def show(workflow_name: str, namespace: str, output: str) -> None:
 
 @workflow.command()
 @namespace_option
+@result_output_option
 @click.argument("workflow_name")
-def enable(workflow_name: str, namespace: str) -> None:
+def enable(workflow_name: str, namespace: str, output: str | None) -> None:
     """Let a disabled workflow start executions again."""
     ops.enable_workflow(workflow_name, namespace)
-    click.echo(f"Enabled workflow {namespace}/{workflow_name}.")
+    report_change(workflow_name, namespace, output, "Enabled")
 
 
 @workflow.command()
 @namespace_option
+@result_output_option
 @click.argument("workflow_name")
-def disable(workflow_name: str, namespace: str) -> None:
+def disable(workflow_name: str, namespace: str, output: str | None) -> None:
     """Stop a workflow from starting executions; running ones go on."""
     ops.disable_workflow(workflow_name, namespace)
-    click.echo(f"Disabled workflow {namespace}/{workflow_name}.")
+    report_change(workflow_name, namespace, output, "Disabled")
+
+
+def report_change(workflow_name: str, namespace: str, output: str | None, verb: str) -> None:
+    """Print the changed workflow in the ``-o`` format, or ``<verb> workflow <ns>/<name>.`` without one."""
+    if output is None:
+        click.echo(f"{verb} workflow {namespace}/{workflow_name}.")
+    else:
+        echo_record(ops.get_workflow(workflow_name, namespace), output, f"workflow {namespace}/{workflow_name}")
 
 
 @workflow.command()

@@ -8,19 +8,22 @@ from notification.event import DEFAULT_NAMESPACE
 
 
 def delete_workflow_snapshot(snapshot_id: int) -> None:
-    """Delete one snapshot.
+    """Delete an old snapshot with its finished executions.
 
     Raises:
-        AIFlowException: no such snapshot, the server refuses it, or the call failed.
+        AIFlowException: no such snapshot, it is the workflow's current one, one of
+            its executions is unfinished, or the call failed.
     """
     call("DELETE", resource("snapshots", snapshot_id))
 
 
 def delete_workflow_snapshots(workflow_name: str, namespace: str = DEFAULT_NAMESPACE) -> None:
-    """Delete every snapshot of the workflow.
+    """Delete every snapshot of the workflow but the current one, with their finished executions.
+
+    The current snapshot stays so the workflow can still start executions.
 
     Raises:
-        AIFlowException: no such workflow, the server refuses it, or the call failed.
+        AIFlowException: no such workflow, an execution of an old snapshot is unfinished, or the call failed.
     """
     call("DELETE", workflow_resource(namespace, workflow_name, "snapshots"))
 

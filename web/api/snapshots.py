@@ -1,4 +1,4 @@
-"""Snapshots: the uploaded versions of a workflow, and their packages for the workers."""
+"""Snapshots: the uploaded versions of a workflow, their packages for the workers, and pruning old ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from aiflow.metadata.queries import workflows as queries
-from web.access import owning_workflow, workflow_named
+from web.access import snapshot_with_id, workflow_named
 from web.packages import package_key
 from web.params import page_json, paging
 from web.records import snapshot_detail, snapshot_record
@@ -27,21 +27,35 @@ def list_snapshots(namespace: str, name: str) -> dict[str, Any]:
         return page_json(queries.list_snapshots(session, workflow.id, limit, offset), snapshot_record)
 
 
+@bp.delete("/namespaces/<namespace>/workflows/<name>/snapshots")
+def delete_old_snapshots(namespace: str, name: str) -> dict[str, Any]:
+    """Delete every snapshot but the current one, with their finished executions (409 while one runs)."""
+    with transaction() as session:
+        workflow = workflow_named(session, namespace, name)
+        return {"deleted": queries.delete_old_snapshots(session, workflow)}
+
+
 @bp.get("/snapshots/<id:snapshot_id>")
 def get_snapshot(snapshot_id: int) -> dict[str, Any]:
     """One snapshot."""
     with transaction() as session:
-        snapshot = queries.get_snapshot(session, snapshot_id)
-        owning_workflow(session, snapshot.workflow_id, f"snapshot {snapshot_id}")
-        return snapshot_detail(snapshot)
+        return snapshot_detail(snapshot_with_id(session, snapshot_id)[0])
+
+
+@bp.delete("/snapshots/<id:snapshot_id>")
+def delete_snapshot(snapshot_id: int) -> tuple[str, int]:
+    """Delete an old snapshot with its finished executions (409 for the current one or while it runs)."""
+    with transaction() as session:
+        snapshot, workflow = snapshot_with_id(session, snapshot_id)
+        queries.delete_snapshot(session, workflow, snapshot)
+    return "", 204
 
 
 @bp.get("/snapshots/<id:snapshot_id>/package")
 def download_package(snapshot_id: int) -> Response:
     """The snapshot's package (a zip), with its SHA-256 in the ``X-AIFlow-Content-Hash`` header."""
     with transaction() as session:
-        snapshot = queries.get_snapshot(session, snapshot_id)
-        owning_workflow(session, snapshot.workflow_id, f"snapshot {snapshot_id}")
+        snapshot, _ = snapshot_with_id(session, snapshot_id)
     data = services().blobs.get(package_key(snapshot.content_hash))
     response = Response(data, mimetype="application/zip")
     response.headers[CONTENT_HASH_HEADER] = snapshot.content_hash

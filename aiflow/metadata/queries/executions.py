@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -63,12 +65,14 @@ def delete_execution(session: Session, execution: WorkflowExecution) -> None:
     session.delete(execution)
 
 
-def has_unfinished_executions(session: Session, workflow_id: int) -> bool:
-    """Return whether any execution of the workflow has not finished."""
-    unfinished = exists().where(
-        WorkflowExecution.workflow_id == workflow_id, WorkflowExecution.status.not_in(_FINISHED)
-    )
-    return bool(session.scalar(select(unfinished)))
+def has_unfinished_executions(
+    session: Session, workflow_id: int, snapshot_ids: Collection[int] | None = None
+) -> bool:
+    """Return whether any execution of the workflow (running one of ``snapshot_ids``, if given) has not finished."""
+    conditions = [WorkflowExecution.workflow_id == workflow_id, WorkflowExecution.status.not_in(_FINISHED)]
+    if snapshot_ids is not None:
+        conditions.append(WorkflowExecution.snapshot_id.in_(snapshot_ids))
+    return bool(session.scalar(select(exists().where(*conditions))))
 
 
 def get_task_execution(session: Session, task_execution_id: int) -> TaskExecution:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from aiflow.errors import ConflictError, NotFoundError
@@ -118,3 +118,46 @@ def list_snapshots(session: Session, workflow_id: int, limit: int, offset: int) 
         select(WorkflowSnapshot).where(WorkflowSnapshot.workflow_id == workflow_id).order_by(WorkflowSnapshot.id)
     )
     return paginate(session, statement, limit, offset)
+
+
+def delete_snapshot(session: Session, workflow: Workflow, snapshot: WorkflowSnapshot) -> None:
+    """Delete an old snapshot of ``workflow`` together with its finished executions.
+
+    Raises:
+        ConflictError: it is the workflow's current snapshot, or one of its executions has not finished.
+    """
+    if snapshot.id == workflow.snapshot_id:
+        raise ConflictError(
+            f"snapshot {snapshot.id} is the current version of workflow {workflow.name!r}; "
+            "upload another version or delete the workflow"
+        )
+    _refuse_unfinished(session, workflow, [snapshot.id])
+    session.delete(snapshot)
+
+
+def delete_old_snapshots(session: Session, workflow: Workflow) -> int:
+    """Delete every snapshot of ``workflow`` but its current one, with their finished executions.
+
+    Returns:
+        How many snapshots were deleted.
+
+    Raises:
+        ConflictError: an execution of one of them has not finished.
+    """
+    old = list(
+        session.scalars(
+            select(WorkflowSnapshot.id).where(
+                WorkflowSnapshot.workflow_id == workflow.id, WorkflowSnapshot.id != workflow.snapshot_id
+            )
+        )
+    )
+    _refuse_unfinished(session, workflow, old)
+    session.execute(delete(WorkflowSnapshot).where(WorkflowSnapshot.id.in_(old)))
+    return len(old)
+
+
+def _refuse_unfinished(session: Session, workflow: Workflow, snapshot_ids: list[int]) -> None:
+    if has_unfinished_executions(session, workflow.id, snapshot_ids):
+        raise ConflictError(
+            f"workflow {workflow.name!r} has unfinished executions of the snapshots to delete; stop them first"
+        )

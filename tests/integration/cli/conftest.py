@@ -8,6 +8,7 @@ finds it through ``AIFLOW_SERVER_ADDRESS``, as a user's shell would.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
@@ -150,16 +150,15 @@ def uploaded(live_server: str, aiflow: Aiflow, tmp_path: Path) -> str:
     return "wf"
 
 
-def parse_output(text: str, fmt: str) -> list[dict[str, Any]] | list[list[str]]:
-    """Parse what ``-o fmt`` printed: records for json and yaml, rows of cells for table and plain."""
-    if fmt == "json":
-        return list(json.loads(text))
-    if fmt == "yaml":
-        return list(yaml.safe_load(text))
-    lines = text.strip().splitlines()
-    if fmt == "plain":
-        return [line.split("\t") for line in lines]
-    return [line.split() for line in lines if not set(line) <= {"-", " "}]
+def parse_table(text: str) -> list[dict[str, str]]:
+    """Parse what ``-o table`` printed into one dict of cells per row, keyed by the header.
+
+    The dashes under the header give each column's span, so cells may hold spaces.
+    """
+    header, dashes, *rows = text.rstrip("\n").splitlines()
+    spans = [(match.start(), match.end()) for match in re.finditer(r"-+", dashes)]
+    names = [header[start:end].strip() for start, end in spans]
+    return [{name: row[start:end].strip() for name, (start, end) in zip(names, spans, strict=True)} for row in rows]
 
 
 def set_execution_status(engine: Engine, execution_id: int, status: WorkflowStatus) -> None:

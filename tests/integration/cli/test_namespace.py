@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.cli.conftest import ADMIN_TOKEN, Aiflow, parse_output
+from tests.integration.cli.conftest import ADMIN_TOKEN, Aiflow
 from tests.support import free_port
 
 
@@ -14,19 +14,6 @@ def test_add_list_delete(live_server: str, aiflow: Aiflow) -> None:
     assert {"name": "ml", "properties": {"owner": "team-ml"}} in records
     assert aiflow.ok("namespace", "delete", "ml", "-y") == "Deleted namespace ml.\n"
     assert "ml" not in [record["name"] for record in aiflow.records("namespace", "list")]
-
-
-@pytest.mark.parametrize("fmt", ["table", "json", "yaml", "plain"])
-def test_list_in_every_format(live_server: str, aiflow: Aiflow, fmt: str) -> None:
-    aiflow.ok("namespace", "add", "ml")
-    rows = parse_output(aiflow.ok("namespace", "list", "-o", fmt), fmt)
-    if fmt in ("json", "yaml"):
-        assert {"name": "ml", "properties": {}} in rows
-    elif fmt == "table":
-        assert rows[0] == ["name", "properties"]
-        assert ["ml", "{}"] in rows[1:]
-    else:
-        assert ["ml", "{}"] in rows
 
 
 def test_delete_asks_for_confirmation(live_server: str, aiflow: Aiflow) -> None:

@@ -64,3 +64,18 @@ def test_failures_carry_the_server_status_and_message(uploaded: str) -> None:
     with pytest.raises(AIFlowException) as raised:
         ops.delete_namespace("default")
     assert raised.value.status_code == 409
+
+
+def test_old_snapshots_are_deleted_and_the_current_one_kept(uploaded: str, tmp_path: Path) -> None:
+    (tmp_path / "wf.py").write_text((tmp_path / "wf.py").read_text() + "# v2\n")
+    ops.upload_workflows(str(tmp_path / "wf.py"))
+    (tmp_path / "wf.py").write_text((tmp_path / "wf.py").read_text() + "# v3\n")
+    ops.upload_workflows(str(tmp_path / "wf.py"))
+    first, second, current = ops.list_workflow_snapshots(uploaded) or []
+
+    ops.delete_workflow_snapshot(first.id)
+    with pytest.raises(AIFlowException, match="current version"):
+        ops.delete_workflow_snapshot(current.id)
+    assert ops.get_workflow_snapshot(first.id) is None
+    ops.delete_workflow_snapshots(uploaded)
+    assert ops.list_workflow_snapshots(uploaded) == [current]

@@ -15,7 +15,7 @@ from aiflow.model.status import TaskStatus
 from aiflow.ops import task_execution_log_lines
 from notification.client import NotificationClient
 from notification.keys import TaskKeys
-from tests.integration.cli.conftest import Aiflow, add_task_execution, parse_output, sent_commands
+from tests.integration.cli.conftest import Aiflow, add_task_execution, sent_commands
 from workers.logs import TaskLog
 from workers.payloads import StartTask
 
@@ -38,27 +38,6 @@ def task_log(bus: NotificationClient, tmp_path: Path, execution_id: int) -> Call
         return TaskLog(bus.redis, TaskKeys(), tmp_path / "logs", job, timedelta(hours=1))
 
     return open_log
-
-
-@pytest.mark.parametrize("fmt", ["table", "json", "yaml", "plain"])
-def test_list_and_show_in_every_format(aiflow: Aiflow, engine: Engine, execution_id: int, fmt: str) -> None:
-    first = add_task_execution(engine, execution_id, "hello", TaskStatus.SUCCESS)
-    second = add_task_execution(engine, execution_id, "world", TaskStatus.RUNNING)
-    listed = parse_output(aiflow.ok("task-execution", "list", str(execution_id), "-o", fmt), fmt)
-    shown = parse_output(aiflow.ok("task-execution", "show", str(second), "-o", fmt), fmt)
-    if fmt in ("json", "yaml"):
-        assert [(r["id"], r["task_name"], r["status"]) for r in listed] == [
-            (first, "hello", "SUCCESS"), (second, "world", "RUNNING"),
-        ]
-        assert [(r["id"], r["workflow_execution_id"]) for r in shown] == [(second, execution_id)]
-    elif fmt == "table":
-        assert listed[0][:4] == ["id", "workflow_execution_id", "task_name", "sequence_number"]
-        assert [row[2] for row in listed[1:]] == ["hello", "world"]
-        assert [row[:3] for row in shown[1:]] == [[str(second), str(execution_id), "world"]]
-    else:
-        assert [row[:3] for row in listed] == [[str(first), str(execution_id), "hello"],
-                                               [str(second), str(execution_id), "world"]]
-        assert [row[6] for row in shown] == ["RUNNING"]
 
 
 def test_an_execution_without_tasks_lists_nothing(aiflow: Aiflow, execution_id: int) -> None:

@@ -6,10 +6,9 @@ import io
 import zipfile
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.integration.cli.conftest import Aiflow, parse_output, write_workflow
+from tests.integration.cli.conftest import Aiflow, write_workflow
 
 
 def package_names(server: str, snapshot_id: int) -> list[str]:
@@ -51,24 +50,6 @@ def test_upload_of_a_broken_file_fails_with_its_line(live_server: str, aiflow: A
     assert "broken.py, line" in aiflow.fails("workflow", "upload", str(broken))
     assert "does not exist" in aiflow.fails("workflow", "upload", str(write_workflow(tmp_path)), "-f", "missing.txt")
     assert aiflow.records("workflow", "list") == []
-
-
-@pytest.mark.parametrize("fmt", ["table", "json", "yaml", "plain"])
-def test_list_and_show_in_every_format(uploaded: str, aiflow: Aiflow, fmt: str) -> None:
-    for command in ("list", "show"):
-        args = ["workflow", command, "-o", fmt] + ([uploaded] if command == "show" else [])
-        rows = parse_output(aiflow.ok(*args), fmt)
-        if fmt in ("json", "yaml"):
-            [record] = rows
-            assert isinstance(record, dict)
-            assert (record["namespace"], record["name"], record["is_enabled"]) == ("default", "wf", True)
-            assert "content" not in record
-        elif fmt == "table":
-            assert rows[0][:4] == ["id", "namespace", "name", "description"]
-            assert rows[1][1:3] == ["default", "wf"]
-        else:
-            [row] = rows
-            assert row[1:3] == ["default", "wf"]
 
 
 def test_disable_and_enable(uploaded: str, aiflow: Aiflow) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from aiflow.commands import Command, CommandKind
 from aiflow.model.status import WorkflowStatus
 from notification.client import NotificationClient
-from tests.integration.cli.conftest import Aiflow, parse_output, sent_commands, set_execution_status
+from tests.integration.cli.conftest import Aiflow, sent_commands, set_execution_status
 
 
 def start(aiflow: Aiflow, workflow: str) -> int:
@@ -25,23 +24,6 @@ def test_start_records_the_execution_and_tells_the_scheduler(
     [record] = aiflow.records("workflow-execution", "show", str(execution_id))
     assert (record["id"], record["workflow_name"], record["status"]) == (execution_id, "wf", "INIT")
     assert Command(CommandKind.START_WORKFLOW_EXECUTION, workflow_execution_id=execution_id) in sent_commands(bus)
-
-
-@pytest.mark.parametrize("fmt", ["table", "json", "yaml", "plain"])
-def test_list_and_show_in_every_format(uploaded: str, aiflow: Aiflow, fmt: str) -> None:
-    first, second = start(aiflow, uploaded), start(aiflow, uploaded)
-    listed = parse_output(aiflow.ok("workflow-execution", "list", uploaded, "-o", fmt), fmt)
-    shown = parse_output(aiflow.ok("workflow-execution", "show", str(second), "-o", fmt), fmt)
-    if fmt in ("json", "yaml"):
-        assert [(r["id"], r["status"]) for r in listed] == [(first, "INIT"), (second, "INIT")]
-        assert [r["id"] for r in shown] == [second]
-    elif fmt == "table":
-        assert listed[0][:6] == ["id", "workflow_id", "namespace", "workflow_name", "snapshot_id", "execution_type"]
-        assert [row[0] for row in listed[1:]] == [str(first), str(second)]
-        assert [row[0] for row in shown[1:]] == [str(second)]
-    else:
-        assert [row[0] for row in listed] == [str(first), str(second)]
-        assert [row[:7] for row in shown] == [[str(second), "1", "default", "wf", "1", "MANUAL", "INIT"]]
 
 
 def test_stop_and_stop_all_send_commands(uploaded: str, aiflow: Aiflow, bus: NotificationClient) -> None:

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from aiflow.config import ServerConfig
-from aiflow.metadata import create_engine, migrate
+from aiflow.metadata import WorkflowExecution, create_engine, migrate, session_scope
 from notification.client import NotificationClient
 from web import create_app
 from web.auth import hash_token
@@ -42,6 +42,9 @@ with Workflow(name="second") as second:
     BashOperator(name="b", bash_command="echo b")
 """
 
+WORKFLOW = "/api/v1/namespaces/default/workflows/wf"
+"""The URL of the workflow the ``uploaded`` fixture stores."""
+
 TOKENS = {"admin": "admin-secret", "editor": "editor-secret", "viewer": "viewer-secret"}
 
 
@@ -61,6 +64,12 @@ def make_package(files: dict[str, str | bytes]) -> bytes:
         for name, content in files.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), content)
     return buffer.getvalue()
+
+
+def set_status(engine: Engine, execution_id: int, status: str) -> None:
+    """Change a workflow execution's status as the scheduler would."""
+    with session_scope(engine) as session:
+        session.get_one(WorkflowExecution, execution_id).status = status
 
 
 def upload(

@@ -9,21 +9,14 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
-from aiflow.metadata import TaskExecution, WorkflowExecution, session_scope
+from aiflow.metadata import TaskExecution, session_scope
 from notification.client import NotificationClient
 from notification.keys import TaskKeys
-
-WORKFLOW = "/api/v1/namespaces/default/workflows/wf"
+from tests.integration.web.conftest import WORKFLOW, set_status
 
 
 def commands(bus: NotificationClient) -> list[Command]:
     return [Command.from_event(event) for event in bus.list_events(COMMAND_EVENT_KEY, namespace="default")]
-
-
-def set_status(engine: Engine, execution_id: int, status: str) -> None:
-    """Change an execution's status as the scheduler would."""
-    with session_scope(engine) as session:
-        session.get_one(WorkflowExecution, execution_id).status = status
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
 from aiflow.model.internal.conditions import SingleEventCondition
 from aiflow.model.rule import WorkflowRule
 from notification.client import NotificationClient
-
-WORKFLOW = "/api/v1/namespaces/default/workflows/wf"
+from tests.integration.web.conftest import WORKFLOW
 
 
 def encoded(value: object) -> str:

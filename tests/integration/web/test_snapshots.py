@@ -1,4 +1,4 @@
-"""Snapshots and the package download the workers use."""
+"""Snapshots: show, download the package the workers use, delete old ones."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 import cloudpickle
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
 
-from tests.integration.web.conftest import make_package, workflow_source
+from tests.integration.web.conftest import WORKFLOW, make_package, set_status, upload, workflow_source
 
 
 def test_show_and_download_with_the_content_hash(uploaded: dict[str, Any], client: FlaskClient) -> None:
@@ -33,3 +34,35 @@ def test_unknown_snapshots_are_404(client: FlaskClient) -> None:
     assert client.get("/api/v1/snapshots/7/package").status_code == 404
     assert client.get(f"/api/v1/snapshots/{2**64}").status_code == 404
     assert client.get("/api/v1/namespaces/default/workflows/nope/snapshots").status_code == 404
+    assert client.delete("/api/v1/snapshots/7").status_code == 404
+    assert client.delete("/api/v1/namespaces/default/workflows/nope/snapshots").status_code == 404
+
+
+def test_old_snapshots_are_deleted_with_their_finished_executions(
+    uploaded: dict[str, Any], client: FlaskClient, engine: Engine
+) -> None:
+    first = uploaded["snapshot_id"]
+    old_execution = client.post(f"{WORKFLOW}/executions").json["id"]
+    second = upload(client, make_package({"wf.py": workflow_source(marker="v2")})).json["snapshot_id"]
+
+    assert client.delete(f"/api/v1/snapshots/{first}").status_code == 409  # its execution is unfinished
+    assert client.delete(f"{WORKFLOW}/snapshots").status_code == 409
+    set_status(engine, old_execution, "SUCCESS")
+    current = client.delete(f"/api/v1/snapshots/{second}")
+    assert (current.status_code, current.json["error"]) == (409, "conflict")
+    assert "current version" in current.json["detail"]
+    assert client.delete(f"/api/v1/snapshots/{first}").status_code == 204
+
+    assert [s["id"] for s in client.get(f"{WORKFLOW}/snapshots").json["items"]] == [second]
+    assert client.get(f"/api/v1/workflow-executions/{old_execution}").status_code == 404
+    assert client.post(f"{WORKFLOW}/executions").status_code == 201
+
+
+def test_deleting_all_snapshots_keeps_the_current_one(uploaded: dict[str, Any], client: FlaskClient) -> None:
+    for marker in ("v2", "v3"):
+        current = upload(client, make_package({"wf.py": workflow_source(marker=marker)})).json["snapshot_id"]
+
+    assert client.delete(f"{WORKFLOW}/snapshots").json == {"deleted": 2}
+    assert client.delete(f"{WORKFLOW}/snapshots").json == {"deleted": 0}
+    assert [s["id"] for s in client.get(f"{WORKFLOW}/snapshots").json["items"]] == [current]
+    assert client.get(f"/api/v1/snapshots/{uploaded['snapshot_id']}").status_code == 404

@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
 
 from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
 from notification.client import NotificationClient
-from tests.integration.web.conftest import TWO_WORKFLOWS, make_package, upload, workflow_source
+from tests.integration.web.conftest import TWO_WORKFLOWS, WORKFLOW, make_package, set_status, upload, workflow_source
+from tests.integration.web.operations import OPERATIONS, populate
 
 
 def commands(bus: NotificationClient) -> list[Command]:
@@ -123,3 +125,18 @@ def test_a_workflow_with_a_running_execution_is_not_deleted(uploaded: dict[str, 
     response = client.delete("/api/v1/namespaces/default/workflows/wf")
 
     assert response.status_code == 409
+
+
+def test_delete_cascades_to_everything_attached(client: FlaskClient, engine: Engine) -> None:
+    values = populate(client, engine, {})
+    for execution in client.get(f"{WORKFLOW}/executions").json["items"]:
+        set_status(engine, execution["id"], "SUCCESS")
+    by_id = [operation for operation in OPERATIONS if operation.method == "get" and "_id}" in operation.path]
+    assert all(client.get(operation.url(values)).status_code == 200 for operation in by_id)
+
+    assert client.delete(WORKFLOW).status_code == 204
+
+    assert {str(operation): client.get(operation.url(values)).status_code for operation in by_id} == {
+        str(operation): 404 for operation in by_id
+    }
+    assert [w["name"] for w in client.get("/api/v1/namespaces/default/workflows").json["items"]] == ["wf2"]
