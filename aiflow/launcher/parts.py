@@ -22,7 +22,7 @@ from notification.store_layout import init_store
 
 def command(*args: str) -> list[str]:
     """The argv that runs ``aiflow ARGS`` with this interpreter."""
-    return [sys.executable, "-m", "aiflow", *args]
+    return [sys.executable, "-P", "-m", "aiflow", *args]  # -P: a folder in the cwd never shadows a package
 
 
 def api_host(config: ServerConfig) -> str:
@@ -72,5 +72,5 @@ def notification_part(server: EmbeddedServer) -> Part:
         except (redis.ConnectionError, redis.TimeoutError):
             return False
 
-    return Part("notification", [sys.executable, "-m", "notification", "server", "start"],
+    return Part("notification", [sys.executable, "-P", "-m", "notification", "server", "start"],
                 address=describe_url(server.url), ready=prepared)
