@@ -1,14 +1,27 @@
-"""The scheduler's position in the event log, committed with the state each event changed."""
+"""The scheduler's position in the event log, committed with the state each event changed.
+
+The scheduler runs these on every batch, so each is a Core statement built once, run on the
+session's connection (in its transaction): building a statement, or going through the ORM for a
+row that no object holds, would cost more than running it.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from aiflow.errors import ConflictError
 from aiflow.metadata.scheduler_state import EventCheckpoint
 
 SCHEDULER = "scheduler"
+
+_NAMED = EventCheckpoint.name == bindparam("consumer")
+_OFFSET = select(EventCheckpoint.last_applied_offset).where(_NAMED)
+_ADVANCE = (update(EventCheckpoint).where(_NAMED, EventCheckpoint.last_applied_offset < bindparam("offset"))
+            .values(last_applied_offset=bindparam("offset")))
+_FENCE = (update(EventCheckpoint).where(_NAMED, EventCheckpoint.fencing_token <= bindparam("token"))
+          .values(fencing_token=bindparam("token")))
+_CREATE = insert(EventCheckpoint)
 
 
 class FencedOut(ConflictError):
@@ -17,17 +30,15 @@ class FencedOut(ConflictError):
 
 def last_applied_offset(session: Session, consumer: str = SCHEDULER) -> int:
     """Return the offset of the last event ``consumer`` applied (0 before the first)."""
-    row = session.get(EventCheckpoint, consumer)
-    return row.last_applied_offset if row else 0
+    return session.connection().scalar(_OFFSET, {"consumer": consumer}) or 0
 
 
 def advance(session: Session, offset: int, consumer: str = SCHEDULER) -> None:
     """Record ``offset`` as applied, in the caller's transaction; it never moves backwards."""
-    row = session.get(EventCheckpoint, consumer)
-    if row is None:
-        session.add(EventCheckpoint(name=consumer, last_applied_offset=offset))
-    elif offset > row.last_applied_offset:
-        row.last_applied_offset = offset
+    connection = session.connection()
+    if connection.execute(_ADVANCE, {"consumer": consumer, "offset": offset}).rowcount == 0:
+        if connection.scalar(_OFFSET, {"consumer": consumer}) is None:
+            connection.execute(_CREATE, {"name": consumer, "last_applied_offset": offset})
 
 
 def fence(session: Session, token: int, consumer: str = SCHEDULER) -> None:
@@ -38,14 +49,9 @@ def fence(session: Session, token: int, consumer: str = SCHEDULER) -> None:
     Raises:
         FencedOut: a scheduler with a newer lease has committed since.
     """
-    if session.get(EventCheckpoint, consumer) is None:
-        session.add(EventCheckpoint(name=consumer, last_applied_offset=0, fencing_token=token))
-        session.flush()
+    connection = session.connection()
+    if connection.execute(_FENCE, {"consumer": consumer, "token": token}).rowcount == 1:
         return
-    updated = session.execute(
-        update(EventCheckpoint)
-        .where(EventCheckpoint.name == consumer, EventCheckpoint.fencing_token <= token)
-        .values(fencing_token=token)
-    )
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
+    if connection.scalar(_OFFSET, {"consumer": consumer}) is not None:
         raise FencedOut(f"fencing token {token} is stale: another scheduler has taken over")
+    connection.execute(_CREATE, {"name": consumer, "last_applied_offset": 0, "fencing_token": token})

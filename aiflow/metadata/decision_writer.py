@@ -16,13 +16,12 @@ from itertools import count
 from typing import Any
 
 import cloudpickle
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aiflow.metadata.definitions import Workflow as WorkflowRow
 from aiflow.metadata.execution_views import LoadedExecution
-from aiflow.metadata.executions import TaskExecution, WorkflowExecution
-from aiflow.metadata.scheduler_state import JobOutbox, WorkflowExecutionRuleState
+from aiflow.metadata.executions import TaskExecution
+from aiflow.metadata.outbox import NewJob, OutboxJob, write_jobs
+from aiflow.metadata.scheduler_state import WorkflowExecutionRuleState
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import TaskStatus
 from aiflow.scheduler.engine.decisions import (
@@ -53,16 +52,13 @@ class DecisionWriter:
         self._tasks.update(loaded.tasks)
         for decision in decisions:
             self._write_one(loaded, decision, execution_type)
-        loaded.row.stop_requested = loaded.view.stop_requested
+        if loaded.row.stop_requested != loaded.view.stop_requested:  # else the flush would visit the row for nothing
+            loaded.row.stop_requested = loaded.view.stop_requested
 
-    def finish(self) -> list[JobOutbox]:
+    def finish(self) -> list[OutboxJob]:
         """Flush the new task executions and write the outbox rows of every job; return them."""
         self._session.flush()
-        names = self._workflow_names({loaded.row.id for _, _, loaded in self._jobs})
-        jobs = [self._job(kind, task, loaded, names[loaded.row.id]) for kind, task, loaded in self._jobs]
-        self._session.add_all(jobs)
-        self._session.flush()
-        return jobs
+        return write_jobs(self._session, [self._job(kind, task, loaded) for kind, task, loaded in self._jobs])
 
     def _write_one(self, loaded: LoadedExecution, decision: Decision, execution_type: ExecutionType) -> None:
         row = loaded.row
@@ -111,34 +107,25 @@ class DecisionWriter:
         if error is not None:
             task.error = error
 
-    def _workflow_names(self, execution_ids: set[int]) -> dict[int, str]:
-        if not execution_ids:
-            return {}
-        rows = self._session.execute(
-            select(WorkflowExecution.id, WorkflowRow.name)
-            .join(WorkflowRow, WorkflowRow.id == WorkflowExecution.workflow_id)
-            .where(WorkflowExecution.id.in_(execution_ids))
-        )
-        return {execution_id: name for execution_id, name in rows}
-
-    def _job(self, kind: str, task: TaskExecution, loaded: LoadedExecution, workflow_name: str) -> JobOutbox:
+    def _job(self, kind: str, task: TaskExecution, loaded: LoadedExecution) -> NewJob:
         view = loaded.view
         operator = view.workflow.tasks[task.task_name]
         payload: dict[str, Any] = {
             "task_execution_id": task.id, "try_number": task.try_number,
             "workflow_execution_id": view.id, "namespace": view.namespace,
-            "workflow_name": workflow_name, "task_name": task.task_name,
+            "workflow_name": loaded.workflow_name, "task_name": task.task_name,
         }
         if kind == "start":
             payload |= {"snapshot_id": loaded.row.snapshot_id, "sequence_number": task.sequence_number}
-        return JobOutbox(kind=kind, task_execution_id=task.id, try_number=task.try_number,
-                         queue=operator.queue or DEFAULT_QUEUE, payload=json.dumps(payload))
+        return NewJob(kind, task.id, task.try_number, operator.queue or DEFAULT_QUEUE, json.dumps(payload))
 
 
 def save_rule_state(session: Session, execution_id: int, before: dict[str, bytes],
                     state: dict[str, dict[str, Any]]) -> None:
     """Write the rule states that changed since ``before`` (their pickled values when loaded)."""
     for name, values in state.items():
+        if not values and name not in before:
+            continue  # an empty state reads the same as none
         blob = cloudpickle.dumps(values)
         if before.get(name) == blob:
             continue

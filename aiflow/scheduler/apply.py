@@ -7,7 +7,7 @@ skipped, so replaying the log changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import cloudpickle
@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
 from aiflow.errors import AIFlowError, InvalidInputError
-from aiflow.metadata import checkpoint
+from aiflow.metadata import checkpoint, outbox
 from aiflow.metadata.decision_writer import DecisionWriter, save_rule_state
-from aiflow.metadata.execution_views import LoadedExecution, SnapshotCache, load_execution
+from aiflow.metadata.execution_views import LoadedExecution, SnapshotCache, load_executions
 from aiflow.metadata.executions import WorkflowExecution
+from aiflow.metadata.outbox import OutboxJob
 from aiflow.metadata.queries import timers
 from aiflow.metadata.queries.executions import create_execution
 from aiflow.metadata.queries.workflows import get_workflow_by_id
-from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.execution_type import ExecutionType
@@ -51,23 +51,26 @@ class Batch:
         self._state_before: dict[int, dict[str, bytes]] = {}
         self._writer = DecisionWriter(session, now)
 
-    def load(self, execution_id: int) -> LoadedExecution | None:
-        """Return the execution with its view, loading it once per batch."""
-        if execution_id not in self._loaded:
-            loaded = load_execution(self.session, execution_id, self._snapshots)
-            if loaded is None:
-                return None
+    def preload(self, execution_ids: set[int]) -> None:
+        """Load the executions not loaded yet among ``execution_ids``, all with the same few queries."""
+        missing = execution_ids - self._loaded.keys()
+        for execution_id, loaded in load_executions(self.session, missing, self._snapshots).items():
             self._loaded[execution_id] = loaded
             state = loaded.view.rule_state
             self._state_before[execution_id] = {name: cloudpickle.dumps(value) for name, value in state.items()}
-        return self._loaded[execution_id]
+
+    def load(self, execution_id: int) -> LoadedExecution | None:
+        """Return the execution with its view, loading it once per batch."""
+        if execution_id not in self._loaded:
+            self.preload({execution_id})
+        return self._loaded.get(execution_id)
 
     def write(self, loaded: LoadedExecution, decisions: list[Decision], execution_type: ExecutionType) -> None:
         """Write one engine step's decisions about an execution."""
         if decisions:
             self._writer.write(loaded, decisions, execution_type)
 
-    def finish(self) -> list[JobOutbox]:
+    def finish(self) -> list[OutboxJob]:
         """Write the changed rule states and the outbox; return the jobs to send after commit."""
         for execution_id, loaded in self._loaded.items():
             save_rule_state(self.session, execution_id, self._state_before[execution_id], loaded.view.rule_state)
@@ -93,36 +96,46 @@ class Applier:
             self.triggers.rebuild(session)
             return checkpoint.last_applied_offset(session)
 
-    def apply(self, events: list[Event]) -> list[JobOutbox]:
-        """Apply ``events`` (ascending offsets) in one transaction; return the outbox jobs to send."""
+    def apply(self, events: list[Event], sent_jobs: Sequence[int] = ()) -> list[OutboxJob]:
+        """Apply ``events`` (ascending offsets) in one transaction; return the outbox jobs to send.
+
+        The same transaction marks ``sent_jobs`` sent: jobs the broker has accepted since the last one.
+        """
         with session_scope(self._engine) as session:
             if self.fencing_token is not None:
                 checkpoint.fence(session, self.fencing_token)
             applied = checkpoint.last_applied_offset(session)
             batch = Batch(session, self._snapshots, self._clock())
-            fresh = [event for event in events if (event.offset or 0) > applied]
-            for event in fresh:
-                self._apply_one(batch, event)
+            outbox.mark_sent(session, sent_jobs, batch.now)
+            fresh = [(event, _parse(event)) for event in events if (event.offset or 0) > applied]
+            batch.preload(self._concerned([happening for _, happening in fresh]))
+            for event, happening in fresh:
+                self._apply_one(batch, event, happening)
+            jobs = batch.finish()
             if fresh:
-                checkpoint.advance(session, fresh[-1].offset or 0)
-            return batch.finish()
+                checkpoint.advance(session, fresh[-1][0].offset or 0)
+            return jobs
 
-    def _apply_one(self, batch: Batch, event: Event) -> None:
-        try:
-            timer = timer_events.from_event(event)
-            command = Command.from_event(event) if event.key == COMMAND_EVENT_KEY else None
-        except (InvalidInputError, TypeError, ValueError) as exc:
-            logger.warning("Scheduler: skipped malformed event at offset %s: %s", event.offset, exc)
-            return
-        if command is not None:
-            self._apply_command(batch, command)
-        elif timer is not None:
-            self._apply_timer(batch, timer, event)
-        else:
+    def _concerned(self, happenings: list[Happening | None]) -> set[int]:
+        """Return the executions that happenings name, or that the router sends them to before the batch."""
+        ids: set[int] = set()
+        for happening in happenings:
+            if isinstance(happening, Event):
+                ids.update(self.router.targets(happening))
+            elif isinstance(happening, _NAMING_AN_EXECUTION) and happening.workflow_execution_id is not None:
+                ids.add(happening.workflow_execution_id)
+        return ids
+
+    def _apply_one(self, batch: Batch, event: Event, happening: Happening | None) -> None:
+        if isinstance(happening, Command):
+            self._apply_command(batch, happening)
+        elif isinstance(happening, Event):
             for execution_id in self.router.targets(event):
                 self._step(batch, execution_id, lambda view: engine.apply_event(view, event), ExecutionType.EVENT)
             for workflow_id in self.triggers.fired(batch.session, event):
                 self._start_new(batch, workflow_id, ExecutionType.EVENT, event)
+        elif happening is not None:
+            self._apply_timer(batch, happening, event)
 
     def _apply_timer(self, batch: Batch, timer: timer_events.TimerEvent, event: Event) -> None:
         if isinstance(timer, timer_events.ScheduleTick):
@@ -175,6 +188,23 @@ class Applier:
         self.router.track(loaded.view)
         if decisions:
             logger.info("Scheduler: execution=%s %s", execution_id, decisions)
+
+
+#: What an event asks of the scheduler: a command, a timer, or (the event itself) a plain event for the rules.
+Happening = Command | timer_events.TimerEvent | Event
+
+_NAMING_AN_EXECUTION = (Command, timer_events.PeriodicTick, timer_events.RetryDue)
+
+
+def _parse(event: Event) -> Happening | None:
+    """Return what ``event`` asks for; None (logged) when it is malformed."""
+    try:
+        if event.key == COMMAND_EVENT_KEY:
+            return Command.from_event(event)
+        return timer_events.from_event(event) or event
+    except (InvalidInputError, TypeError, ValueError) as exc:
+        logger.warning("Scheduler: skipped malformed event at offset %s: %s", event.offset, exc)
+        return None
 
 
 _TASK_COMMANDS = {CommandKind.START_TASK_EXECUTION: TaskAction.START, CommandKind.STOP_TASK_EXECUTION: TaskAction.STOP}

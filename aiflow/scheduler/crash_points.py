@@ -12,7 +12,7 @@ import signal
 
 EVENT_READ = "EVENT_READ"  # a batch was read from the log, nothing applied yet
 STATE_COMMITTED = "STATE_COMMITTED"  # the batch's state, offset and outbox rows are committed
-OUTBOX_SENT = "OUTBOX_SENT"  # its jobs were handed to Celery and marked sent
+OUTBOX_SENT = "OUTBOX_SENT"  # its jobs were handed to the broker, not yet marked sent
 
 _ENV = "AIFLOW_SCHEDULER_CRASH_AT"
 

@@ -41,6 +41,8 @@ class LoopSettings:
     batch_size: int = 1000
     #: Longest wait for new events before chores get a turn.
     idle_wait_ms: int = 200
+    #: Longest wait for new events while sent jobs wait to be marked sent with the next batch.
+    mark_wait_ms: int = 1
     #: Pause after an error before the loop recovers and tries again.
     error_backoff_s: float = 1.0
 
@@ -89,6 +91,7 @@ class SchedulerLoop:
                 if stop.wait(self._settings.error_backoff_s):
                     return
                 offset = self._recover()
+        self._dispatcher.mark_published(self._clock())  # a clean stop leaves no job to send again
 
     def _recover(self) -> int:
         offset = self._applier.recover()
@@ -97,14 +100,22 @@ class SchedulerLoop:
         return offset
 
     def _turn(self, offset: int) -> int:
-        events = self._log.read_log(offset, self._settings.batch_size, self._settings.idle_wait_ms)
+        """Apply the next batch (marking the jobs sent last turn), then send its jobs; then run the chores.
+
+        While sent jobs wait to be marked, the turn waits only briefly for events, then marks them alone.
+        """
+        marks_waiting = self._dispatcher.has_published
+        wait_ms = self._settings.mark_wait_ms if marks_waiting else self._settings.idle_wait_ms
+        events = self._log.read_log(offset, self._settings.batch_size, wait_ms)
         if events:
             crash_point(EVENT_READ)
-            jobs = self._applier.apply(events)
+            jobs = self._applier.apply(events, self._dispatcher.take_published())
             crash_point(STATE_COMMITTED)
             offset = events[-1].offset or offset
-            self._dispatcher.send(jobs, self._clock())
+            self._dispatcher.send(jobs)
             crash_point(OUTBOX_SENT)
+        elif marks_waiting:
+            self._dispatcher.mark_published(self._clock())
         for chore in self._chores:
             chore.run_if_due(self._clock())
         return offset

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from aiflow.metadata.execution_views import SnapshotCache, load_view, running_execution_ids
+from aiflow.metadata.execution_views import SnapshotCache, running_executions
 from aiflow.scheduler.engine.index import RuleIndex, expected_keys
 from aiflow.scheduler.engine.view import ExecutionView
 from aiflow.status_events import execution_id_of
@@ -20,10 +20,8 @@ class ExecutionRouter:
     def rebuild(self, session: Session, snapshots: SnapshotCache) -> None:
         """Index every running execution, as the database has them."""
         self._index = RuleIndex()
-        for execution_id in running_execution_ids(session):
-            view = load_view(session, execution_id, snapshots)
-            if view is not None:
-                self.track(view)
+        for execution_id, namespace, snapshot_id in running_executions(session):
+            self._index.add(execution_id, namespace, expected_keys(snapshots.workflow(session, snapshot_id)))
 
     def track(self, view: ExecutionView) -> None:
         """Start routing events to a running execution, or stop once it has finished."""

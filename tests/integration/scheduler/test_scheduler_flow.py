@@ -100,7 +100,8 @@ def test_stop_ends_live_tasks_then_the_execution(
 
     rows = wait_for_tasks(db, execution_id, lambda rows: [r.status for r in rows] == ["STOPPING", "STOPPED"])
     assert execution_row(db, execution_id).status == WorkflowStatus.RUNNING.value
-    assert {j["task"] for j in broker_jobs(redis_url)} == {"aiflow.start_task", "aiflow.stop_task"}
+    # the jobs go to the broker just after the commit that the rows show
+    wait_until(lambda: {j["task"] for j in broker_jobs(redis_url)} == {"aiflow.start_task", "aiflow.stop_task"})
     report(bus, rows[0], TaskStatus.STOPPED)
     wait_until(lambda: execution_row(db, execution_id).status == WorkflowStatus.STOPPED.value)
 
