@@ -34,6 +34,9 @@ CLAIM_TTL = VISIBILITY_TIMEOUT + timedelta(days=1)
 
 STOPPED_CLAIM = "stopped"
 
+LISTEN_WAIT = 0.1
+"""Longest wait of a stop watch's thread for a message, in seconds: how long it outlives its try."""
+
 logger = logging.getLogger(__name__)
 
 
@@ -84,7 +87,7 @@ class StopWatch:
     def start(self) -> None:
         """Subscribe, then check the stop key, so no stop is missed in between."""
         self._pubsub.subscribe(**{self._keys.stop(*self._ids): lambda _message: self.event.set()})
-        self._thread = self._pubsub.run_in_thread(sleep_time=0.1, daemon=True)
+        self._thread = self._pubsub.run_in_thread(sleep_time=LISTEN_WAIT, daemon=True)
         self.check()
 
     def check(self) -> bool:
@@ -97,8 +100,8 @@ class StopWatch:
         return self.event.is_set()
 
     def close(self) -> None:
-        """Unsubscribe and end the listening thread."""
+        """Stop listening, without waiting: the thread ends and closes the subscription within its wait."""
         if self._thread is not None:
             self._thread.stop()
-            self._thread.join()
-        self._pubsub.close()
+        else:
+            self._pubsub.close()

@@ -1,9 +1,9 @@
 """The start and stop jobs, from a delivered message to the try's final status event.
 
-``aiflow.start_task`` claims the try, gives up at once if a stop came first,
-fetches the snapshot, unpacks its package into a working folder of its own,
-runs the operator in a child process under a :class:`Supervisor` and reports
-RUNNING, then SUCCESS, FAILED or STOPPED. ``aiflow.stop_task`` either takes the
+``aiflow.start_task`` claims the try (unless a stop came first), fetches the
+snapshot, unpacks its package into a working folder of its own, runs the
+operator in a child process under a :class:`Supervisor` and reports RUNNING,
+then SUCCESS, FAILED or STOPPED. ``aiflow.stop_task`` either takes the
 claim of a try nobody runs yet (and reports STOPPED) or signals the worker
 running it (see :mod:`workers.control`). Whoever holds the claim reports, so
 every status of a try is reported once.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import redis
 from celery import Celery
+from celery.signals import worker_process_init
 
 from aiflow.model.status import TaskStatus
 from aiflow.notification.notification_client import TASK_RUNTIME_ENV, TaskRuntime
@@ -30,6 +31,7 @@ from workers.heartbeat import Heartbeat
 from workers.logs import TaskLog
 from workers.packages import CachedSnapshot, PackageCache, PackageError
 from workers.payloads import StartTask, StopTask, TryPayload
+from workers.runtime.forkserver import ForkServer
 from workers.runtime.messages import Outcome
 from workers.runtime.supervisor import Supervisor
 from workers.runtime.try_process import TryProcess
@@ -62,6 +64,11 @@ class WorkerServices:
         return NotificationClient(self.settings.redis_url)
 
     @cached_property
+    def fork_server(self) -> ForkServer:
+        """The process that forks this worker process's task processes."""
+        return ForkServer()
+
+    @cached_property
     def packages(self) -> PackageCache:
         """This host's cache of snapshots."""
         return PackageCache(self.settings.api_server_address, self.settings.worker_token,
@@ -77,7 +84,10 @@ class WorkerServices:
 
 
 def register_jobs(app: Celery, services: WorkerServices) -> None:
-    """Add ``aiflow.start_task`` and ``aiflow.stop_task`` to ``app``, running with ``services``."""
+    """Add ``aiflow.start_task`` and ``aiflow.stop_task`` to ``app``, running with ``services``.
+
+    Each pool process starts its fork server as it starts, so that its first try does not wait for it.
+    """
 
     def start(**kwargs: object) -> None:
         start_task(services, StartTask.from_kwargs(kwargs))
@@ -87,6 +97,7 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
 
     app.task(name=START_TASK, shared=False)(start)
     app.task(name=STOP_TASK, shared=False)(stop)
+    worker_process_init.connect(lambda **_: services.fork_server.start(), weak=False)
 
 
 def stop_task(services: WorkerServices, job: StopTask) -> None:
@@ -104,9 +115,8 @@ def start_task(services: WorkerServices, job: StartTask) -> None:
         logger.info("Task %s: already claimed; this delivery does nothing", job.describe())
         return
     watch = StopWatch(services.redis, keys, job.task_execution_id, job.try_number)
-    watch.start()
     try:
-        outcome = Outcome(TaskStatus.STOPPED) if watch.event.is_set() else _run_logged(services, job, watch)
+        outcome = _run_logged(services, job, watch)
     except Exception as exc:  # the claim is ours: the try must still end with a status
         logger.exception("Task %s: the worker could not run it", job.describe())
         outcome = Outcome.failed(f"the worker could not run the task: {exc}")
@@ -148,10 +158,12 @@ def _supervise(
     heartbeat = Heartbeat(services.redis, settings.keys, job.task_execution_id, job.try_number,
                           settings.heartbeat_interval, settings.heartbeat_timeout)
     try:
-        process = TryProcess.launch(snapshot.workflow, folder, {TASK_RUNTIME_ENV: runtime.to_json()}, log.write)
+        process = TryProcess.launch(services.fork_server, snapshot.workflow, folder,
+                                    {TASK_RUNTIME_ENV: runtime.to_json()}, log.write)
     except OSError as exc:
         return Outcome.failed(f"cannot start the task process: {exc}")
     try:
+        watch.start()  # only now: the task process starts meanwhile, and a stop that came first ends it at once
         heartbeat.beat_if_due()
         services.report(job, TaskStatus.RUNNING)
         log.note(f"Task {job.describe()} running in process {process.pid}")

@@ -32,13 +32,15 @@ def log_path(log_dir: Path, job: StartTask) -> Path:
 
 
 class TaskLog:
-    """Appends lines of one try to its file and its stream; safe to use from several threads."""
+    """Appends lines of one try to its file and its stream; safe to use from several threads.
+
+    The file is created by the first line, so that making the log costs a try's start nothing.
+    """
 
     def __init__(self, client: redis.Redis, keys: TaskKeys, log_dir: Path, job: StartTask,
                  retention: timedelta) -> None:
         self.path = log_path(log_dir, job)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: TextIO = self.path.open("a", encoding="utf-8")
+        self._file: TextIO | None = None
         self._client = client
         self._stream = keys.log(job.task_execution_id, job.try_number)
         self._done = keys.log_done(job.task_execution_id, job.try_number)
@@ -48,6 +50,9 @@ class TaskLog:
     def write(self, line: str) -> None:
         """Append one line of the task's output."""
         with self._lock:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("a", encoding="utf-8")
             self._file.write(line + "\n")
             self._file.flush()
             try:
@@ -63,7 +68,8 @@ class TaskLog:
     def close(self) -> None:
         """Close the file and mark the stream complete; both expire after the retention period."""
         with self._lock:
-            self._file.close()
+            if self._file is not None:
+                self._file.close()
             pipe = self._client.pipeline()
             pipe.set(self._done, "1", ex=self._retention)
             pipe.expire(self._stream, self._retention)

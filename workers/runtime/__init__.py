@@ -1,7 +1,10 @@
 """The task runtime: a supervisor in the worker and a child process that runs the operator.
 
-``supervisor.py`` starts ``child.py`` with ``python -m`` in the try's working
-folder, streams its output to the try's log, beats its heartbeat, ends it on a
-stop or a time-out, and turns how it ended into the try's final status. The
-two talk over a pipe with the JSON lines of ``messages.py``.
+Each worker process has a fork server (``forkserver.py``, ``zygote.py``), a
+process that has imported the runtime and forks a try's child
+(``child.py``) in the try's working folder, in a session of its own, in about
+a millisecond. ``try_process.py`` and ``supervisor.py`` stream the child's
+output to the try's log, beat its heartbeat, end it on a stop or a time-out,
+and turn how it ended into the try's final status. The child reports over a
+pipe with the JSON lines of ``messages.py``.
 """

@@ -1,14 +1,17 @@
-"""The process that runs one try's operator: ``python -m workers.runtime.child WORKFLOW FD PARENT``.
+"""The try's process: runs the operator of one try, forked by the fork server (:mod:`workers.runtime.zygote`).
 
-It starts in the try's working folder (so the package's files are importable
-and readable), reads the running task from ``AIFLOW_TASK_RUNTIME``, unpickles
-the snapshot's workflow from the file ``WORKFLOW`` and runs the task's
-operator: ``start(context)`` then ``await_termination(context)``. It reports
-to its supervisor on file descriptor ``FD`` (see :mod:`workers.runtime.messages`).
+By the time :func:`main` runs, the process leads its own session in the try's
+working folder (so the package's files are importable and readable), with its
+output on the try's log pipe and :func:`configure_logging` done. It reads the
+running task from ``AIFLOW_TASK_RUNTIME``, unpickles the snapshot's workflow
+from its file and runs the task's operator: ``start(context)`` then
+``await_termination(context)``. It reports to its supervisor on the message
+pipe (see :mod:`workers.runtime.messages`), then exits at once (``os._exit``):
+threads the operator left running are not waited for.
 
 SIGTERM calls ``operator.stop(context)``; it is sent by the supervisor to stop
-the try, and by the kernel when the supervisor (process ``PARENT``) dies, so a
-lost worker never leaves its tasks running.
+the try, and by the kernel when the fork server dies (which it does with its
+worker process), so a lost worker never leaves its tasks running.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from pathlib import Path
 from typing import TextIO
 
 import cloudpickle
-from billiard.util import set_pdeathsig
 
 from aiflow.model.operator import AIFlowOperator
 from aiflow.model.status import TaskStatus
@@ -34,13 +36,11 @@ from workers.runtime.context import TaskExecutionContext
 from workers.runtime.messages import Outcome, Started
 
 
-def main(argv: list[str]) -> int:
-    """Run the try described by the arguments and the environment; return the exit code."""
-    workflow_file, message_fd, parent_pid = Path(argv[1]), int(argv[2]), int(argv[3])
-    set_pdeathsig(signal.SIGTERM)
-    if os.getppid() != parent_pid:
-        return 1  # the supervisor died before the signal was armed
-    _configure_logging()
+def main(workflow_file: Path, message_fd: int) -> int:
+    """Run the try of the environment's task, reporting on ``message_fd``; return the exit code.
+
+    The output (file descriptors 1 and 2) and :func:`configure_logging` are set up beforehand.
+    """
     with os.fdopen(message_fd, "w", buffering=1) as messages:
         outcome = run(workflow_file, TaskRuntime.from_environment(), messages)
         messages.write(outcome.to_line())
@@ -122,14 +122,10 @@ class StopOnSigterm:
             threading.Thread(target=self._operator.stop, args=(self._context,), name="stop", daemon=True).start()
 
 
-def _configure_logging() -> None:
+def configure_logging() -> None:
     """Send the task output logger's lines as they are, and other records with their level, to stdout."""
     plain = logging.StreamHandler(sys.stdout)
     TASK_OUTPUT_LOGGER.addHandler(plain)
     TASK_OUTPUT_LOGGER.setLevel(logging.INFO)
     TASK_OUTPUT_LOGGER.propagate = False
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-
-
-if __name__ == "__main__":  # pragma: no cover - run by the supervisor
-    sys.exit(main(sys.argv))

@@ -7,7 +7,8 @@ later, it and all its descendants are killed. How the try ended is then:
 
 * STOPPED after a stop, FAILED with a time-out error after a time-out;
 * otherwise what the child reported (SUCCESS, or FAILED with the error);
-* FAILED with the signal or exit code when the child died without reporting.
+* FAILED with the signal or exit code when the child died without reporting (or when its
+  fork server died, so that its exit went unseen).
 """
 
 from __future__ import annotations
@@ -62,14 +63,16 @@ class Supervisor:
         """Supervise until the child has exited; return how the try ended."""
         ending: _Ending | None = None
         killed = False
-        while not self._process.exited.wait(TICK):
-            if self._heartbeat.beat_if_due():
-                self._stop.check()
+        while True:
             if ending is None:
                 ending = self._decide_ending()
             elif not killed and self._clock() >= ending.kill_at:
                 self._process.kill()
                 killed = True
+            if self._process.exited.wait(TICK):
+                break
+            if self._heartbeat.beat_if_due():
+                self._stop.check()
         exit_code = self._process.finish()
         return ending.outcome if ending else self._reported(exit_code)
 
@@ -85,10 +88,12 @@ class Supervisor:
         self._process.terminate()
         return _Ending(outcome, self._clock() + self._grace_period)
 
-    def _reported(self, exit_code: int) -> Outcome:
+    def _reported(self, exit_code: int | None) -> Outcome:
         """The child's own report, or the failure its death means."""
         if self._process.outcome is not None:
             return self._process.outcome
+        if exit_code is None:
+            return Outcome.failed("the task process was lost: its fork server ended before it")
         if exit_code < 0:
             return Outcome.failed(f"the task process was killed by {signal.Signals(-exit_code).name}")
         return Outcome.failed(f"the task process exited with code {exit_code} without reporting an outcome")

@@ -1,9 +1,11 @@
-"""The child process of one try, seen from the worker: launch, output, messages, signals.
+"""The child process of one try, seen from the worker: launch, output, messages, exit, signals.
 
-The child leads its own process group. Operators start their work in further
-process groups of their own (see :mod:`aiflow.operators.process`), so
-:meth:`TryProcess.kill` also finds the child's descendants through ``/proc``
-and kills their groups: a try that ignored its stop leaves nothing behind.
+The child is forked by the worker process's fork server
+(:mod:`workers.runtime.forkserver`) and leads its own process group.
+Operators start their work in further process groups of their own (see
+:mod:`aiflow.operators.process`), so :meth:`TryProcess.kill` also finds the
+child's descendants through ``/proc`` and kills their groups: a try that
+ignored its stop leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
-import workers
+from workers.runtime.forkserver import ForkedChild, ForkRequest, ForkServer
 from workers.runtime.messages import Outcome, Started, parse_line
 
 logger = logging.getLogger(__name__)
@@ -30,37 +30,42 @@ _PUMP_JOIN_TIMEOUT = 5.0
 class TryProcess:
     """A running child of :mod:`workers.runtime.child` and the threads that read what it writes."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], messages: IO[bytes], on_line: Callable[[str], None]) -> None:
-        self.pid = popen.pid
+    def __init__(self, child: ForkedChild, output: IO[bytes], messages: IO[bytes],
+                 on_line: Callable[[str], None]) -> None:
+        self.pid = child.pid
         self.started: Started | None = None
         self.outcome: Outcome | None = None
         self.exited = threading.Event()
-        self._popen = popen
-        assert popen.stdout is not None
+        self._child = child
+        self._exit_code: int | None = None
         self._threads = [
-            _thread(f"output-{self.pid}", _pump_lines, popen.stdout, on_line),
+            _thread(f"output-{self.pid}", _pump_lines, output, on_line),
             _thread(f"messages-{self.pid}", _pump_lines, messages, self._on_message),
         ]
         self._reaper = _thread(f"reaper-{self.pid}", self._reap)
 
     @classmethod
     def launch(
-        cls, workflow_file: Path, folder: Path, env: Mapping[str, str], on_line: Callable[[str], None]
+        cls, server: ForkServer, workflow_file: Path, folder: Path, env: Mapping[str, str],
+        on_line: Callable[[str], None],
     ) -> TryProcess:
-        """Start the child in ``folder`` with ``env`` added to this process's environment."""
-        read_fd, write_fd = os.pipe()
-        package_root = str(Path(workers.__file__).resolve().parents[1])
-        python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-        argv = [sys.executable, "-m", "workers.runtime.child", str(workflow_file), str(write_fd), str(os.getpid())]
+        """Have ``server`` fork the child in ``folder`` with ``env`` added to the environment.
+
+        Raises:
+            OSError: the child could not be started.
+        """
+        output_read, output_write = os.pipe()
+        messages_read, messages_write = os.pipe()
         try:
-            popen = subprocess.Popen(
-                argv, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                pass_fds=(write_fd,), start_new_session=True,
-                env={**os.environ, **env, "PYTHONPATH": python_path, "PYTHONUNBUFFERED": "1"},
-            )
+            child = server.fork(ForkRequest(workflow_file, folder, env), output_write, messages_write)
+        except BaseException:
+            os.close(output_read)
+            os.close(messages_read)
+            raise
         finally:
-            os.close(write_fd)
-        return cls(popen, os.fdopen(read_fd, "rb"), on_line)
+            os.close(output_write)
+            os.close(messages_write)
+        return cls(child, os.fdopen(output_read, "rb"), os.fdopen(messages_read, "rb"), on_line)
 
     def terminate(self) -> None:
         """Send SIGTERM to the child's process group; the child then stops its operator."""
@@ -74,15 +79,20 @@ class TryProcess:
             except ProcessLookupError:
                 pass  # already gone
 
-    def finish(self) -> int:
-        """Wait for the exit and the end of what it wrote; return its exit code (negative: signal)."""
+    def finish(self) -> int | None:
+        """Wait for the exit and the end of what it wrote; return its exit code (negative: signal).
+
+        None means the exit was not seen: the fork server ended first, and the child was killed.
+        """
         self._reaper.join()
         for thread in self._threads:
             thread.join(_PUMP_JOIN_TIMEOUT)
-        return self._popen.returncode
+        return self._exit_code
 
     def _reap(self) -> None:
-        self._popen.wait()
+        self._exit_code = self._child.wait()
+        if self._exit_code is None:
+            self.kill()
         self.exited.set()
 
     def _on_message(self, line: str) -> None:
