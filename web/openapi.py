@@ -122,7 +122,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": op("delete every snapshot but the current one, with their finished executions", 200, "Deleted"),
     },
     "/snapshots/{snapshot_id}": {
-        "get": op("show a snapshot, with its cloudpickled workflow (base64)", 200, "SnapshotDetail"),
+        "get": op("show a snapshot", 200, "Snapshot"),
         "delete": op("delete an old snapshot with its finished executions", 204, None),
     },
     "/snapshots/{snapshot_id}/package": {"get": _PACKAGE},

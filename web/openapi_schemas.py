@@ -63,7 +63,9 @@ _RECORDS: dict[str, Schema] = {
         create_time=TIME,
         update_time=TIME,
     ),
-    "Snapshot": obj(id=ID, workflow_id=ID, uri=TEXT_OR_NULL, content_hash=STRING, create_time=TIME),
+    "Snapshot": obj(
+        id=ID, workflow_id=ID, uri=TEXT_OR_NULL, content_hash=STRING, entry=TEXT_OR_NULL, create_time=TIME
+    ),
     "WorkflowExecution": obj(
         id=ID,
         workflow_id=ID,
@@ -118,12 +120,6 @@ _RECORDS: dict[str, Schema] = {
         finished=BOOLEAN,
         try_number=INTEGER,
     ),
-}
-
-_RECORDS["SnapshotDetail"] = {
-    **_RECORDS["Snapshot"],
-    "properties": {**_RECORDS["Snapshot"]["properties"], "workflow_object": STRING},
-    "required": [*_RECORDS["Snapshot"]["required"], "workflow_object"],
 }
 
 _RECORDS["WorkflowUpload"] = {

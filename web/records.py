@@ -49,19 +49,15 @@ def workflow_record(workflow: Workflow) -> dict[str, Any]:
 
 
 def snapshot_record(snapshot: WorkflowSnapshot) -> dict[str, Any]:
-    """A snapshot, without its pickled workflow."""
+    """A snapshot: where its package is stored, its hash and the workflow file in it (``entry``)."""
     return {
         "id": snapshot.id,
         "workflow_id": snapshot.workflow_id,
         "uri": snapshot.uri,
         "content_hash": snapshot.content_hash,
+        "entry": snapshot.entry,
         "create_time": iso(snapshot.create_time),
     }
-
-
-def snapshot_detail(snapshot: WorkflowSnapshot) -> dict[str, Any]:
-    """A snapshot with its cloudpickled workflow (base64), which workers run."""
-    return {**snapshot_record(snapshot), "workflow_object": base64.b64encode(snapshot.workflow_object).decode()}
 
 
 def execution_record(execution: WorkflowExecution, workflow: Workflow) -> dict[str, Any]:

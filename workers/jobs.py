@@ -1,9 +1,9 @@
 """The start and stop jobs, from a delivered message to the try's final status event.
 
 ``aiflow.start_task`` claims the try (unless a stop came first), fetches the
-snapshot, unpacks its package into a working folder of its own, runs the
-operator in a child process under a :class:`Supervisor` and reports RUNNING,
-then SUCCESS, FAILED or STOPPED. ``aiflow.stop_task`` either takes the
+snapshot, unpacks its package into the execution's working folder (see
+:mod:`workers.run_folders`), runs the operator in a child process under a
+:class:`Supervisor` and reports RUNNING, then SUCCESS, FAILED or STOPPED. ``aiflow.stop_task`` either takes the
 claim of a try nobody runs yet (and reports STOPPED) or signals the worker
 running it (see :mod:`workers.control`). Whoever holds the claim reports, so
 every status of a try is reported once.
@@ -12,8 +12,8 @@ every status of a try is reported once.
 from __future__ import annotations
 
 import logging
-import shutil
 import zipfile
+from contextlib import ExitStack
 from functools import cached_property
 from pathlib import Path
 
@@ -29,8 +29,9 @@ from notification.connection import connect
 from workers.control import StopWatch, claim_to_run, request_stop
 from workers.heartbeat import Heartbeat
 from workers.logs import TaskLog
-from workers.packages import CachedSnapshot, PackageCache, PackageError
+from workers.packages import PackageCache, PackageError
 from workers.payloads import StartTask, StopTask, TryPayload
+from workers.run_folders import RunFolders
 from workers.runtime.forkserver import ForkServer
 from workers.runtime.messages import Outcome
 from workers.runtime.supervisor import Supervisor
@@ -67,6 +68,11 @@ class WorkerServices:
     def fork_server(self) -> ForkServer:
         """The process that forks this worker process's task processes."""
         return ForkServer()
+
+    @cached_property
+    def run_folders(self) -> RunFolders:
+        """The working folders of the workflow executions this host runs tries of."""
+        return RunFolders(self.settings.work_dir / "runs", self.settings.log_retention)
 
     @cached_property
     def packages(self) -> PackageCache:
@@ -137,28 +143,25 @@ def _run_logged(services: WorkerServices, job: StartTask, watch: StopWatch) -> O
 
 
 def _prepare_and_run(services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog) -> Outcome:
-    folder = services.settings.work_dir / "runs" / f"{job.task_execution_id}-{job.try_number}"
-    try:
-        snapshot = services.packages.get(job.snapshot_id)
-        snapshot.extract_to(folder)
-    except (PackageError, OSError, zipfile.BadZipFile) as exc:
-        return Outcome.failed(f"cannot prepare snapshot {job.snapshot_id}: {exc}")
-    try:
-        return _supervise(services, job, watch, log, snapshot, folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with ExitStack() as stack:
+        try:
+            snapshot = services.packages.get(job.snapshot_id)
+            folder = stack.enter_context(services.run_folders.use(job.workflow_execution_id, snapshot))
+        except (PackageError, OSError, zipfile.BadZipFile) as exc:
+            return Outcome.failed(f"cannot prepare snapshot {job.snapshot_id}: {exc}")
+        return _supervise(services, job, watch, log, folder / snapshot.entry, folder)
 
 
 def _supervise(
-    services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog, snapshot: CachedSnapshot, folder: Path
+    services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog, workflow_file: Path, folder: Path
 ) -> Outcome:
     settings = services.settings
-    runtime = TaskRuntime(settings.redis_url, job.namespace, job.workflow_execution_id, job.task_name,
-                          job.task_execution_id, job.try_number)
+    runtime = TaskRuntime(settings.redis_url, job.namespace, job.workflow_name, job.workflow_execution_id,
+                          job.task_name, job.task_execution_id, job.try_number)
     heartbeat = Heartbeat(services.redis, settings.keys, job.task_execution_id, job.try_number,
                           settings.heartbeat_interval, settings.heartbeat_timeout)
     try:
-        process = TryProcess.launch(services.fork_server, snapshot.workflow, folder,
+        process = TryProcess.launch(services.fork_server, workflow_file, folder,
                                     {TASK_RUNTIME_ENV: runtime.to_json()}, log.write)
     except OSError as exc:
         return Outcome.failed(f"cannot start the task process: {exc}")

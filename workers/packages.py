@@ -5,11 +5,9 @@ A try needs two things of its snapshot (docs/contracts.md, section 4):
 * the package, a zip of the workflow file and its files, from
   ``GET /api/v1/snapshots/<id>/package``; its SHA-256 must equal the
   ``X-AIFlow-Content-Hash`` header;
-* the workflow object, cloudpickled by value at upload, from the
-  ``workflow_object`` field (base64) of ``GET /api/v1/snapshots/<id>``. The
-  worker runs this object rather than executing the workflow file again, so a
-  try runs exactly the workflow its execution was created with; the package
-  only makes the files the workflow imports or reads available.
+* the path of the workflow file in the package, the ``entry`` field of
+  ``GET /api/v1/snapshots/<id>``. The try executes that file from the unpacked
+  package, so the file sees its own location as ``__file__``.
 
 A snapshot never changes, so each is downloaded once per worker host and kept
 in ``{work_dir}/snapshots/<id>``; workers need no shared filesystem and no
@@ -18,7 +16,6 @@ database.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -34,12 +31,12 @@ from aiflow.errors import AIFlowError
 
 CONTENT_HASH_HEADER = "X-AIFlow-Content-Hash"
 PACKAGE_FILE = "package.zip"
-WORKFLOW_FILE = "workflow.pickle"
+ENTRY_FILE = "entry"
 HTTP_TIMEOUT = 60.0
 
 
 class PackageError(AIFlowError):
-    """A snapshot's package or workflow could not be fetched, or failed its hash check."""
+    """A snapshot's package could not be fetched, or failed its hash check."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +51,9 @@ class CachedSnapshot:
         return self.folder / PACKAGE_FILE
 
     @property
-    def workflow(self) -> Path:
-        """The cloudpickled workflow object."""
-        return self.folder / WORKFLOW_FILE
+    def entry(self) -> str:
+        """The workflow file's path in the package."""
+        return (self.folder / ENTRY_FILE).read_text(encoding="utf-8")
 
     def extract_to(self, folder: Path) -> None:
         """Unpack the package into ``folder`` (created; it must not exist yet)."""
@@ -89,12 +86,13 @@ class PackageCache:
         if hashlib.sha256(package).hexdigest() != content_hash:
             raise PackageError(f"package of snapshot {snapshot_id} does not match its hash {content_hash!r}")
         record = json.loads(self._fetch(f"/api/v1/snapshots/{snapshot_id}")[0])
-        if not record.get("workflow_object"):
-            raise PackageError(f"the API server sent snapshot {snapshot_id} without its workflow_object")
+        if not record.get("entry"):
+            raise PackageError(f"snapshot {snapshot_id} names no workflow file (it predates revision 0004): "
+                               "upload the workflow again")
         self._folder.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{snapshot_id}-", dir=self._folder))
         (staging / PACKAGE_FILE).write_bytes(package)
-        (staging / WORKFLOW_FILE).write_bytes(base64.b64decode(record["workflow_object"]))
+        (staging / ENTRY_FILE).write_text(record["entry"], encoding="utf-8")
         try:
             os.rename(staging, target)  # atomic: readers see all files or none
         except OSError:

@@ -66,8 +66,8 @@ def collect_workflows(path: str) -> list[LoadedWorkflow]:
         WorkflowFileError: the file fails to run, declares no workflow, or a
             workflow is invalid or cannot be serialized.
     """
-    module = _execute(path)
-    workflows = list({id(v): v for v in vars(module).values() if isinstance(v, Workflow)}.values())
+    module = execute_workflow_file(path)
+    workflows = top_level_workflows(module)
     if not workflows:
         raise WorkflowFileError(path, None, "The file declares no Workflow at its top level")
     try:
@@ -78,7 +78,17 @@ def collect_workflows(path: str) -> list[LoadedWorkflow]:
     return [_serialize(path, workflow) for workflow in workflows]
 
 
-def _execute(path: str) -> ModuleType:
+def top_level_workflows(module: ModuleType) -> list[Workflow]:
+    """Return the workflows bound to the module's top-level names, each once, in order."""
+    return list({id(v): v for v in vars(module).values() if isinstance(v, Workflow)}.values())
+
+
+def execute_workflow_file(path: str) -> ModuleType:
+    """Run the file at absolute ``path`` as a module, with its folder importable; return the module.
+
+    Raises:
+        WorkflowFileError: the file fails to run, with the user's line to blame.
+    """
     name = "aiflow_workflow_file_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

@@ -71,6 +71,9 @@ class WorkflowSnapshot(Base):
     workflow_id: Mapped[int] = parent_id("workflow.id", index=False)
     workflow_object: Mapped[bytes] = mapped_column(LargeBlob, nullable=False, doc="The cloudpickled Workflow.")
     uri: Mapped[str | None] = mapped_column(String(1024), doc="Where the workflow package is stored.")
+    entry: Mapped[str | None] = mapped_column(
+        String(1024), doc="The workflow file's path in the package, which workers execute (revision 0004)."
+    )
     content_hash: Mapped[str] = mapped_column(String(128), nullable=False)
     create_time: Mapped[datetime] = creation_time()
 

@@ -43,6 +43,7 @@ class TaskRuntime:
 
     notification_uri: str
     namespace: str
+    workflow_name: str
     workflow_execution_id: int
     task_name: str
     task_execution_id: int

@@ -1,9 +1,9 @@
 """Online machine learning: every batch of data trains a model, better models get deployed, and a
 serving task that never ends predicts with whichever model was deployed last.
 
-Tasks run in scratch folders of their own, possibly on different workers, so they share files
-through ``$AIFLOW_HOME/online_ml`` (one machine, as with ``aiflow standalone``) and tell each
-other what happened with events. Paths are computed when a task runs, not when the file loads.
+As in the tutorial, the tasks share files in a ``tmp`` folder next to this file: a worker runs
+every task of an execution in one working folder holding the uploaded package, so ``__file__``
+names the worker's copy. They tell each other what happened with events.
 """
 
 import os
@@ -29,10 +29,12 @@ EVENT_BUS = "localhost:50052"
 """Ignored inside a task (the worker's event bus is used); kept so upstream files run unchanged."""
 
 
+WORKING_DIR = os.path.join(os.path.dirname(__file__), "tmp")
+
+
 def working_dir(*parts):
-    """Return a path below ``$AIFLOW_HOME/online_ml``, where the tasks share files."""
-    home = os.path.expanduser(os.environ.get("AIFLOW_HOME", "~/aiflow"))
-    return os.path.join(home, "online_ml", *parts)
+    """Return a path below the ``tmp`` folder the tasks of an execution share."""
+    return os.path.join(WORKING_DIR, *parts)
 
 
 def latest_file(folder):

@@ -10,7 +10,7 @@ from aiflow.metadata.queries import workflows as queries
 from web.access import snapshot_with_id, workflow_named
 from web.packages import package_key
 from web.params import page_json, paging
-from web.records import snapshot_detail, snapshot_record
+from web.records import snapshot_record
 from web.services import services, transaction
 
 bp = Blueprint("snapshots", __name__)
@@ -39,7 +39,7 @@ def delete_old_snapshots(namespace: str, name: str) -> dict[str, Any]:
 def get_snapshot(snapshot_id: int) -> dict[str, Any]:
     """One snapshot."""
     with transaction() as session:
-        return snapshot_detail(snapshot_with_id(session, snapshot_id)[0])
+        return snapshot_record(snapshot_with_id(session, snapshot_id)[0])
 
 
 @bp.delete("/snapshots/<id:snapshot_id>")

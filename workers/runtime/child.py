@@ -3,8 +3,9 @@
 By the time :func:`main` runs, the process leads its own session in the try's
 working folder (so the package's files are importable and readable), with its
 output on the try's log pipe and :func:`configure_logging` done. It reads the
-running task from ``AIFLOW_TASK_RUNTIME``, unpickles the snapshot's workflow
-from its file and runs the task's operator: ``start(context)`` then
+running task from ``AIFLOW_TASK_RUNTIME``, executes the snapshot's workflow
+file from the unpacked package (so ``__file__`` and the paths the file derives
+from it are the worker's) and runs the task's operator: ``start(context)`` then
 ``await_termination(context)``. It reports to its supervisor on the message
 pipe (see :mod:`workers.runtime.messages`), then exits at once (``os._exit``):
 threads the operator left running are not waited for.
@@ -25,8 +26,7 @@ import traceback
 from pathlib import Path
 from typing import TextIO
 
-import cloudpickle
-
+from aiflow.loader.collect import execute_workflow_file, top_level_workflows
 from aiflow.model.operator import AIFlowOperator
 from aiflow.model.status import TaskStatus
 from aiflow.model.workflow import Workflow
@@ -50,7 +50,7 @@ def main(workflow_file: Path, message_fd: int) -> int:
 def run(workflow_file: Path, runtime: TaskRuntime, messages: TextIO) -> Outcome:
     """Load the task's operator, announce it and run it to its end."""
     try:
-        workflow = load_workflow(workflow_file)
+        workflow = load_workflow(workflow_file, runtime.workflow_name)
         operator = find_operator(workflow, runtime.task_name)
     except Exception as exc:
         traceback.print_exc()
@@ -70,12 +70,12 @@ def run(workflow_file: Path, runtime: TaskRuntime, messages: TextIO) -> Outcome:
     return Outcome(TaskStatus.SUCCESS)
 
 
-def load_workflow(path: Path) -> Workflow:
-    """Unpickle the snapshot's workflow (pickled by value; other modules come from the package)."""
-    workflow = cloudpickle.loads(path.read_bytes())
-    if not isinstance(workflow, Workflow):
-        raise TypeError(f"{path} holds a {type(workflow).__name__}, not a Workflow")
-    return workflow
+def load_workflow(path: Path, name: str) -> Workflow:
+    """Execute the workflow file at ``path``; return its workflow ``name``."""
+    for workflow in top_level_workflows(execute_workflow_file(os.path.abspath(path))):
+        if workflow.name == name:
+            return workflow
+    raise LookupError(f"{path.name} declares no workflow {name!r}")
 
 
 def find_operator(workflow: Workflow, task_name: str) -> AIFlowOperator:

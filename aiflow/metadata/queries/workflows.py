@@ -23,6 +23,7 @@ class Upload:
     workflow_object: bytes
     content_hash: str
     uri: str
+    entry: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def record_upload(session: Session, upload: Upload) -> UploadResult:
             workflow_id=workflow.id,
             workflow_object=upload.workflow_object,
             uri=upload.uri,
+            entry=upload.entry,
             content_hash=upload.content_hash,
         )
         session.add(snapshot)

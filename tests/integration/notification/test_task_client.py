@@ -19,6 +19,7 @@ def runtime(notification_uri: str) -> TaskRuntime:
     return TaskRuntime(
         notification_uri=notification_uri,
         namespace="ml",
+        workflow_name="training",
         workflow_execution_id=42,
         task_name="trainer",
         task_execution_id=7,

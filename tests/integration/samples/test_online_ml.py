@@ -18,7 +18,7 @@ from tests.integration.samples.conftest import (
 def test_the_serving_task_predicts_with_a_model_once_it_is_deployed(sample_stack: SampleStack) -> None:
     ops.upload_workflows(sample_file("online_ml", "online_ml.py"))
     execution_id = ops.start_workflow_execution("online_machine_learning")
-    working_dir = sample_stack.home / "online_ml"
+    working_dir = sample_stack.home / "worker" / "runs" / str(execution_id) / "tmp"
     predictions = working_dir / "predictions.txt"
 
     def first_prediction() -> str | None:

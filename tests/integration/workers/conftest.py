@@ -20,7 +20,6 @@ import redis
 from celery import Celery
 
 from aiflow.config import ServerConfig, load_server_config
-from aiflow.loader.loader import load_workflow_file
 from aiflow.model.internal.events import task_status_event_key
 from notification.client import NotificationClient
 from tests.integration.workers.snapshot_server import TOKEN, SnapshotServer
@@ -30,6 +29,7 @@ from workers.jobs import START_TASK, STOP_TASK
 from workers.payloads import StartTask, StopTask
 
 SNAPSHOT_ID = 7
+ENTRY = "workflow.py"
 WORKFLOW = "jobs"
 SLEEP_SECONDS = "1000"
 """How long the sleeping tasks sleep: a number no other process on the machine uses."""
@@ -43,6 +43,19 @@ from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
 from aiflow.operators.python import PythonOperator
 from helpers import crash, greet
+
+NOTE = os.path.join(os.path.dirname(__file__), "tmp", "note.txt")
+
+
+def leave_note():
+    os.makedirs(os.path.dirname(NOTE), exist_ok=True)
+    with open(NOTE, "w") as note:
+        note.write(__file__)
+
+
+def read_note():
+    with open(NOTE) as note:
+        print("note from", note.read(), flush=True)
 
 
 class KillsItself(AIFlowOperator):
@@ -58,6 +71,8 @@ with Workflow(name="{WORKFLOW}") as workflow:
     PythonOperator(name="crash", python_callable=crash)
     PythonOperator(name="greet", python_callable=greet)
     KillsItself(name="suicide")
+    PythonOperator(name="leave_note", python_callable=leave_note)
+    PythonOperator(name="read_note", python_callable=read_note)
 """
 
 HELPERS_FILE = """
@@ -75,34 +90,22 @@ def greet():
 """
 
 
-@dataclass(frozen=True)
-class SnapshotFiles:
-    """A zipped workflow package and the pickled workflow the API would store for it."""
-
-    package: bytes
-    workflow_object: bytes
-
-
 @pytest.fixture(scope="session")
-def snapshot_files(tmp_path_factory: pytest.TempPathFactory) -> SnapshotFiles:
-    """The test workflow, loaded as an upload would be, and its package."""
-    folder = tmp_path_factory.mktemp("package")
-    files = {"workflow.py": WORKFLOW_FILE, "helpers.py": HELPERS_FILE, "data.txt": "world\n"}
-    for name, text in files.items():
-        (folder / name).write_text(textwrap.dedent(text))
-    (loaded,) = load_workflow_file(folder / "workflow.py")
+def package() -> bytes:
+    """The test workflow's package: the workflow file (:data:`ENTRY`), a module it imports and a data file."""
+    files = {ENTRY: WORKFLOW_FILE, "helpers.py": HELPERS_FILE, "data.txt": "world\n"}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name in files:
-            archive.write(folder / name, name)
-    return SnapshotFiles(buffer.getvalue(), loaded.payload)
+        for name, text in files.items():
+            archive.writestr(name, textwrap.dedent(text))
+    return buffer.getvalue()
 
 
 @pytest.fixture
-def snapshot_server(snapshot_files: SnapshotFiles) -> Iterator[SnapshotServer]:
+def snapshot_server(package: bytes) -> Iterator[SnapshotServer]:
     """Serves the test workflow as snapshot :data:`SNAPSHOT_ID`."""
     server = SnapshotServer()
-    server.add(SNAPSHOT_ID, snapshot_files.package, snapshot_files.workflow_object)
+    server.add(SNAPSHOT_ID, package, ENTRY)
     server.start()
     yield server
     server.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -21,7 +20,7 @@ class Snapshot:
     """What the server holds of one snapshot; ``content_hash`` is sent as given (a test may lie)."""
 
     package: bytes
-    workflow_object: bytes
+    entry: str
     content_hash: str
 
 
@@ -39,10 +38,10 @@ class SnapshotServer:
         """The base URL to configure as ``api_server_address``."""
         return f"http://127.0.0.1:{self._http.server_address[1]}"
 
-    def add(self, snapshot_id: int, package: bytes, workflow_object: bytes, content_hash: str | None = None) -> None:
-        """Serve a snapshot; ``content_hash`` defaults to the package's true SHA-256."""
+    def add(self, snapshot_id: int, package: bytes, entry: str, content_hash: str | None = None) -> None:
+        """Serve a snapshot whose workflow file is ``entry``; ``content_hash`` defaults to the package's SHA-256."""
         digest = content_hash or hashlib.sha256(package).hexdigest()
-        self.snapshots[snapshot_id] = Snapshot(package, workflow_object, digest)
+        self.snapshots[snapshot_id] = Snapshot(package, entry, digest)
 
     def start(self) -> None:
         self._thread.start()
@@ -67,8 +66,7 @@ class SnapshotServer:
                 elif match.group(2):
                     self._send(200, snapshot.package, "application/zip", snapshot.content_hash)
                 else:
-                    record = {"id": int(match.group(1)),
-                              "workflow_object": base64.b64encode(snapshot.workflow_object).decode("ascii")}
+                    record = {"id": int(match.group(1)), "entry": snapshot.entry}
                     self._send(200, json.dumps(record).encode(), "application/json")
 
             def _send(self, code: int, body: bytes, content_type: str, content_hash: str | None = None) -> None:

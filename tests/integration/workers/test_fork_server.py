@@ -14,7 +14,7 @@ import pytest
 
 from aiflow.model.status import TaskStatus
 from aiflow.notification.notification_client import TASK_RUNTIME_ENV, TaskRuntime
-from tests.integration.workers.conftest import SnapshotFiles, sleeping_processes
+from tests.integration.workers.conftest import ENTRY, WORKFLOW, sleeping_processes
 from tests.support import process_running, wait_until
 from workers.runtime.forkserver import ForkServer
 from workers.runtime.try_process import TryProcess
@@ -27,28 +27,20 @@ def server() -> Iterator[ForkServer]:
     fork_server.close()
 
 
-@pytest.fixture
-def workflow_file(tmp_path: Path, snapshot_files: SnapshotFiles) -> Path:
-    path = tmp_path / "workflow.pickle"
-    path.write_bytes(snapshot_files.workflow_object)
-    return path
-
-
-def launch(server: ForkServer, workflow_file: Path, folder: Path, task: str, snapshot_files: SnapshotFiles,
-           lines: list[str]) -> TryProcess:
+def launch(server: ForkServer, folder: Path, task: str, package: bytes, lines: list[str]) -> TryProcess:
     """Start ``task`` of the test workflow in ``folder``, unpacked from the test package."""
     folder.mkdir()
-    with zipfile.ZipFile(io.BytesIO(snapshot_files.package)) as archive:
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
         archive.extractall(folder)
-    runtime = TaskRuntime("redis://127.0.0.1:1/0", "default", 3, task, 1, 1)
-    return TryProcess.launch(server, workflow_file, folder, {TASK_RUNTIME_ENV: runtime.to_json()}, lines.append)
+    runtime = TaskRuntime("redis://127.0.0.1:1/0", "default", WORKFLOW, 3, task, 1, 1)
+    return TryProcess.launch(server, folder / ENTRY, folder, {TASK_RUNTIME_ENV: runtime.to_json()}, lines.append)
 
 
 def test_task_process_runs_in_its_folder_and_reports_its_outcome(
-    server: ForkServer, workflow_file: Path, tmp_path: Path, snapshot_files: SnapshotFiles
+    server: ForkServer, tmp_path: Path, package: bytes
 ) -> None:
     lines: list[str] = []
-    process = launch(server, workflow_file, tmp_path / "run", "greet", snapshot_files, lines)
+    process = launch(server, tmp_path / "run", "greet", package, lines)
 
     assert process.finish() == 0
     assert process.outcome is not None and process.outcome.status == TaskStatus.SUCCESS
@@ -56,10 +48,10 @@ def test_task_process_runs_in_its_folder_and_reports_its_outcome(
 
 
 def test_task_process_leads_its_own_session_and_a_stop_ends_its_work(
-    server: ForkServer, workflow_file: Path, tmp_path: Path, snapshot_files: SnapshotFiles
+    server: ForkServer, tmp_path: Path, package: bytes
 ) -> None:
     lines: list[str] = []
-    process = launch(server, workflow_file, tmp_path / "run", "sleeper", snapshot_files, lines)
+    process = launch(server, tmp_path / "run", "sleeper", package, lines)
     wait_until(sleeping_processes, message="the task's sleep to run")
 
     assert os.getsid(process.pid) == process.pid
@@ -69,21 +61,21 @@ def test_task_process_leads_its_own_session_and_a_stop_ends_its_work(
 
 
 def test_task_process_killed_by_a_signal_is_reported_so_and_the_server_serves_on(
-    server: ForkServer, workflow_file: Path, tmp_path: Path, snapshot_files: SnapshotFiles
+    server: ForkServer, tmp_path: Path, package: bytes
 ) -> None:
     lines: list[str] = []
-    dying = launch(server, workflow_file, tmp_path / "dying", "suicide", snapshot_files, lines)
+    dying = launch(server, tmp_path / "dying", "suicide", package, lines)
 
     assert dying.finish() == -signal.SIGKILL
     assert dying.outcome is None
-    assert launch(server, workflow_file, tmp_path / "next", "greet", snapshot_files, lines).finish() == 0
+    assert launch(server, tmp_path / "next", "greet", package, lines).finish() == 0
 
 
 def test_task_processes_end_when_their_fork_server_dies(
-    server: ForkServer, workflow_file: Path, tmp_path: Path, snapshot_files: SnapshotFiles
+    server: ForkServer, tmp_path: Path, package: bytes
 ) -> None:
     lines: list[str] = []
-    process = launch(server, workflow_file, tmp_path / "run", "sleeper", snapshot_files, lines)
+    process = launch(server, tmp_path / "run", "sleeper", package, lines)
     wait_until(sleeping_processes, message="the task's sleep to run")
     fork_server = psutil.Process(process.pid).parent()
     assert fork_server is not None and "workers.runtime.zygote" in fork_server.cmdline()

@@ -9,6 +9,7 @@ import pytest
 from aiflow.config import ServerConfig
 from notification.client import NotificationClient
 from tests.integration.workers.conftest import (
+    ENTRY,
     SNAPSHOT_ID,
     Jobs,
     WorkerProcess,
@@ -64,6 +65,19 @@ def test_task_runs_in_its_package(
     assert "greeting world" in log_path(Path(server_config.log_dir), job).read_text()
 
 
+def test_tasks_of_an_execution_share_its_folder_where_the_workflow_file_runs(
+    worker: WorkerProcess, jobs: Jobs, bus: NotificationClient, server_config: ServerConfig
+) -> None:
+    """``__file__`` is the worker's copy of the workflow file, as the tutorial's paths expect."""
+    wait_for_status(bus, jobs.start("leave_note", task_execution_id=12), "SUCCESS")
+    reader = jobs.start("read_note", task_execution_id=13)
+
+    wait_for_status(bus, reader, "SUCCESS")
+
+    workflow_file = Path(server_config.worker_work_dir, "runs", str(reader.workflow_execution_id), ENTRY)
+    assert f"note from {workflow_file}" in log_path(Path(server_config.log_dir), reader).read_text()
+
+
 def test_same_message_delivered_twice_runs_once(
     worker: WorkerProcess, jobs: Jobs, bus: NotificationClient, redis_url: str, server_config: ServerConfig
 ) -> None:
@@ -83,7 +97,7 @@ def test_package_with_a_wrong_hash_fails_the_task(
     worker: WorkerProcess, jobs: Jobs, bus: NotificationClient, snapshot_server: SnapshotServer
 ) -> None:
     snapshot = snapshot_server.snapshots[SNAPSHOT_ID]
-    snapshot_server.add(SNAPSHOT_ID, snapshot.package, snapshot.workflow_object, content_hash="0" * 64)
+    snapshot_server.add(SNAPSHOT_ID, snapshot.package, snapshot.entry, content_hash="0" * 64)
 
     context = wait_for_status(bus, jobs.start("echo", task_execution_id=9), "FAILED")
 
