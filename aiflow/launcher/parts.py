@@ -52,7 +52,9 @@ def api_part(config: ServerConfig) -> Part:
 
 
 def scheduler_part() -> Part:
-    return Part("scheduler", command("scheduler"))
+    """The scheduler; ready once it leads and has recovered, or stands by for a leader elsewhere."""
+    return Part("scheduler", command("scheduler"),
+                ready=log_says("Scheduler: resuming after offset", "Scheduler: standing by"))
 
 
 def worker_part(config: ServerConfig) -> Part:

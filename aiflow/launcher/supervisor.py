@@ -39,13 +39,14 @@ class Part:
     ready: Callable[[Path], bool] | None = None
 
 
-def log_says(text: str) -> Callable[[Path], bool]:
-    """A readiness probe: the part has written ``text`` to its log."""
+def log_says(*texts: str) -> Callable[[Path], bool]:
+    """A readiness probe: the part has written one of ``texts`` to its log."""
     def probe(log_file: Path) -> bool:
         try:
-            return text in log_file.read_text(encoding="utf-8", errors="replace")
+            log = log_file.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return False
+        return any(text in log for text in texts)
 
     return probe
 

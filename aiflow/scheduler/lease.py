@@ -65,12 +65,16 @@ class SchedulerLease:
 
     def acquire(self, stop: threading.Event) -> int | None:
         """Wait until this scheduler leads (or ``stop`` is set); return its fencing token."""
+        standing_by = False
         while not stop.is_set():
             token = int(self._acquire(keys=[self._key, self._fencing_key], args=[self._owner, self._period_ms]))
             if token:
                 self.token = token
                 self._start_renewing()
                 return token
+            if not standing_by:
+                logger.info("Scheduler: standing by; another scheduler holds the lease")
+                standing_by = True
             stop.wait(self.renew_interval_s)
         return None
 
