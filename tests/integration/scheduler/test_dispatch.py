@@ -33,7 +33,7 @@ from workers.payloads import StartTask
 
 # A real worker, as the workers' tests run it (its configuration replaces the scheduler tests' one here).
 worker, server_config = workers.worker, workers.server_config
-snapshot_server, snapshot_files = workers.snapshot_server, workers.snapshot_files
+snapshot_server, package = workers.snapshot_server, workers.package
 
 TRIES = 4
 
