@@ -7,15 +7,15 @@ its own Redis (the embedded server, on a free port) and stops it at the end.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+from harness import private_redis
+
 from notification.client import NotificationClient
-from notification.embedded import EmbeddedServer
 from notification.event import Event
 from notification.listener import ListenerProcessor
 from notification.redis_binary import find_redis_binary
@@ -72,14 +72,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--redis-binary", default=None)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        server = EmbeddedServer(home=Path(home), port=_free_port(), binary=args.redis_binary)
-        server.start(daemon=True, timeout=10)
-        try:
-            with NotificationClient(server.url) as client:
-                report(client, args.events, find_redis_binary(args.redis_binary))
-        finally:
-            server.stop()
+    with tempfile.TemporaryDirectory() as home, private_redis(Path(home), args.redis_binary) as server:
+        with NotificationClient(server.url) as client:
+            report(client, args.events, find_redis_binary(args.redis_binary))
 
 
 def report(client: NotificationClient, events: int, binary: str) -> None:
@@ -91,12 +86,6 @@ def report(client: NotificationClient, events: int, binary: str) -> None:
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"send -> listener latency: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {latencies[-1]:.3f} ms")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,8 +32,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 
+from harness import free_port, in_thread, private_redis
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
@@ -50,7 +51,6 @@ from aiflow.model.internal.events import task_status_event_key
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from aiflow.scheduler.main import run_scheduler
 from notification.client import NotificationClient
-from notification.embedded import EmbeddedServer
 from notification.event import Event
 from web import create_app
 
@@ -127,12 +127,6 @@ with Workflow(name="bench_event") as workflow:
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -143,7 +137,7 @@ def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
 
 def _configure(home: Path, redis_url: str) -> ServerConfig:
     """Point this process (and the worker it starts) at the private services, as ``aiflow_server.yaml`` would."""
-    api_port = _free_port()
+    api_port = free_port()
     os.environ.update({
         "AIFLOW_HOME": str(home / "aiflow"),
         "NOTIFICATION_HOME": str(home / "redis"),
@@ -160,16 +154,6 @@ def _configure(home: Path, redis_url: str) -> ServerConfig:
 
 
 @contextmanager
-def _redis(home: Path) -> Iterator[EmbeddedServer]:
-    server = EmbeddedServer(home=home, port=_free_port())
-    server.start(daemon=True, timeout=10)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@contextmanager
 def _api_server(config: ServerConfig, engine: Engine) -> Iterator[None]:
     with NotificationClient(config.notification_server_uri) as bus:
         server = make_server("127.0.0.1", config.rest_port, create_app(config, engine=engine, bus=bus))
@@ -181,18 +165,6 @@ def _api_server(config: ServerConfig, engine: Engine) -> Iterator[None]:
             server.shutdown()
             thread.join()
             server.server_close()
-
-
-@contextmanager
-def _scheduler(config: ServerConfig) -> Iterator[None]:
-    stop = threading.Event()
-    thread = threading.Thread(target=run_scheduler, args=(config, stop), name="scheduler")
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 @contextmanager
@@ -229,13 +201,13 @@ def _stop_group(popen: subprocess.Popen[bytes]) -> None:
 def stack(home: Path) -> Iterator[Engine]:
     """Run Redis, the API server, the scheduler and a worker; yield the metadata database."""
     with ExitStack() as services:
-        redis_server = services.enter_context(_redis(home / "redis"))
+        redis_server = services.enter_context(private_redis(home / "redis"))
         config = _configure(home, redis_server.url)
         engine = create_engine(config.metadata_backend_uri)
         services.callback(engine.dispose)
         migrate.init(engine)
         services.enter_context(_api_server(config, engine))
-        services.enter_context(_scheduler(config))
+        services.enter_context(in_thread(partial(run_scheduler, config), "scheduler"))
         services.enter_context(_worker(home / "worker.log"))
         yield engine
 

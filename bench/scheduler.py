@@ -10,16 +10,14 @@ folder, and runs the real scheduler loop (lease, applier, dispatcher) in a threa
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import cloudpickle
+from harness import in_thread, private_redis
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -46,7 +44,6 @@ from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
 from aiflow.scheduler.main import job_sender
 from notification.client import NotificationClient
-from notification.embedded import EmbeddedServer
 from notification.event import Event
 
 EXECUTIONS = 100
@@ -79,18 +76,11 @@ class Bench:
         self.db, self.bus, self.redis_url = db, bus, redis_url
         self._sender = job_sender(ServerConfig(notification_server_uri=redis_url))
 
-    @contextmanager
-    def scheduler(self) -> Iterator[None]:
-        stop = threading.Event()
+    def scheduler(self) -> AbstractContextManager[None]:
+        """Run a fresh scheduler loop in a thread until the ``with`` block ends."""
         loop = SchedulerLoop(self.bus, SchedulerLease(self.bus.redis, 5000), Applier(self.db, utcnow, SnapshotCache()),
                              Dispatcher(self.db, self._sender), [], utcnow, LoopSettings(idle_wait_ms=100))
-        thread = threading.Thread(target=loop.run, args=(stop,))
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
+        return in_thread(loop.run, "scheduler")
 
     def applied(self) -> int:
         with session_scope(self.db) as session:
@@ -176,9 +166,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--samples", type=int, default=500)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        server = EmbeddedServer(home=Path(home) / "redis", port=_free_port())
-        server.start(daemon=True, timeout=10)
+    with tempfile.TemporaryDirectory() as home, private_redis(Path(home) / "redis") as server:
         db = create_engine(f"sqlite:///{home}/aiflow.db")
         migrate.init(db)
         try:
@@ -188,7 +176,6 @@ def main() -> None:
                 bench.close()
         finally:
             db.dispose()
-            server.stop()
 
 
 def report(bench: Bench, args: argparse.Namespace) -> None:
@@ -202,12 +189,6 @@ def report(bench: Bench, args: argparse.Namespace) -> None:
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"(c) event -> Celery job enqueued: p50 {statistics.median(latencies):.2f} ms, p99 {p99:.2f} ms "
           f"({len(latencies)} samples)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 if __name__ == "__main__":

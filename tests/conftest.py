@@ -1,4 +1,4 @@
-"""Fixtures every test can use: isolated home directories, a private Redis, leak checks."""
+"""Fixtures every test can use: isolated homes, a private Redis and a client of it, a SQLite database, leak checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy.engine import Engine
 
+from aiflow.metadata import create_engine, migrate
+from notification.client import NotificationClient
 from notification.embedded import EmbeddedServer
 from tests.support import free_port, wait_until
 
@@ -61,3 +64,19 @@ def redis_url(redis_server: EmbeddedServer) -> str:
     client.flushall()
     client.close()
     return redis_server.url
+
+
+@pytest.fixture
+def bus(redis_url: str) -> Iterator[NotificationClient]:
+    """A client of the private, flushed Redis."""
+    with NotificationClient(redis_url) as client:
+        yield client
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite database in ``tmp_path`` (the one :func:`tests.support.server_config_in` names)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'aiflow.db'}")
+    migrate.init(engine)
+    yield engine
+    engine.dispose()

@@ -1,4 +1,8 @@
-"""Small helpers shared by the tests: waiting for a condition and finding free ports."""
+"""Small helpers shared by the tests: waiting for a condition, free ports, configuration, executions.
+
+``server_config_in`` gives a server its own database, blob store and logs in a test's folder;
+``wait_for_execution`` and ``task_statuses`` follow an execution through the Python SDK.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,11 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from aiflow import ops
+from aiflow.config import ServerConfig
+from aiflow.model.status import TaskStatus, WorkflowStatus
 
 T = TypeVar("T")
 
@@ -44,3 +52,35 @@ def process_running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def server_config_in(folder: Path, redis_url: str, **overrides: Any) -> ServerConfig:
+    """A configuration whose database, blob store and logs are in ``folder`` and whose bus is ``redis_url``."""
+    values: dict[str, Any] = {
+        "metadata_backend_uri": f"sqlite:///{folder / 'aiflow.db'}",
+        "notification_server_uri": redis_url,
+        "blob_store_uri": str(folder / "blob"),
+        "log_dir": str(folder / "logs"),
+        **overrides,
+    }
+    return ServerConfig(**values)
+
+
+def wait_for_execution(execution_id: int, timeout: float = 60) -> ops.WorkflowExecutionMeta:
+    """Wait until the execution has finished; return it."""
+    def finished() -> ops.WorkflowExecutionMeta | None:
+        execution = ops.get_workflow_execution(execution_id)
+        return execution if execution and WorkflowStatus(execution.status).is_finished else None
+
+    execution = wait_until(finished, timeout=timeout, interval=0.2, message=f"execution {execution_id} to finish")
+    assert execution is not None
+    return execution
+
+
+def task_statuses(execution_id: int) -> dict[str, TaskStatus]:
+    """The status of each task's latest run."""
+    latest: dict[str, ops.TaskExecutionMeta] = {}
+    for task in ops.list_task_executions(execution_id) or []:
+        if task.task_name not in latest or task.sequence_number > latest[task.task_name].sequence_number:
+            latest[task.task_name] = task
+    return {name: TaskStatus(task.status) for name, task in latest.items()}

@@ -47,7 +47,7 @@ class ChildProcess:
         self._exit_code: int | None = None
         self._exited = threading.Event()
         self._pump = threading.Thread(
-            target=_pump_lines, args=(output, on_line), name=f"output-{pid}", daemon=True
+            target=pump_lines, args=(output, on_line), name=f"output-{pid}", daemon=True
         )
         self._reaper = threading.Thread(
             target=self._reap, args=(reap,), name=f"reaper-{pid}", daemon=True
@@ -59,7 +59,7 @@ class ChildProcess:
         # Wait for the exit without reaping, so the group id cannot be reused
         # while we kill whatever the child left behind.
         os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
-        _signal_group(self.pid, signal.SIGKILL)
+        signal_group(self.pid, signal.SIGKILL)
         self._exit_code = reap()
         self._exited.set()
 
@@ -82,9 +82,9 @@ class ChildProcess:
     def stop(self, grace_period: float = STOP_GRACE_PERIOD) -> None:
         """End the whole process group: SIGTERM, then SIGKILL after ``grace_period`` seconds."""
         if not self._exited.is_set():
-            _signal_group(self.pid, signal.SIGTERM)
+            signal_group(self.pid, signal.SIGTERM)
             if not self._exited.wait(grace_period):
-                _signal_group(self.pid, signal.SIGKILL)
+                signal_group(self.pid, signal.SIGKILL)
         self.wait()
 
 
@@ -164,13 +164,15 @@ def _wait_exit_code(pid: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def _pump_lines(output: IO[bytes], on_line: LineHandler) -> None:
+def pump_lines(output: IO[bytes], on_line: LineHandler) -> None:
+    """Hand each line of ``output`` (decoded, without its line end) to ``on_line``; close it at its end."""
     with output:
         for raw in output:
             on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
 
 
-def _signal_group(pgid: int, signum: signal.Signals) -> None:
+def signal_group(pgid: int, signum: signal.Signals) -> None:
+    """Send ``signum`` to process group ``pgid``; do nothing if the group is already empty."""
     try:
         os.killpg(pgid, signum)
     except ProcessLookupError:

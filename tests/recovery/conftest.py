@@ -12,10 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from aiflow.metadata import migrate
-from aiflow.metadata.engine import create_engine
-from tests.integration.scheduler.conftest import bus  # noqa: F401  (the event bus fixture)
-
 AIFLOW = str(Path(sys.executable).parent / "aiflow")
 
 
@@ -55,14 +51,6 @@ class SchedulerProcess:
         if self.process is not None and self.running:
             self.process.terminate()
             self.process.wait(10)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'aiflow.db'}")
-    migrate.init(engine)
-    yield engine
-    engine.dispose()
 
 
 LEASE_PERIOD_S = 0.6

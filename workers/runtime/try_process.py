@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
+from aiflow.operators.process import pump_lines, signal_group
 from workers.runtime.forkserver import ForkedChild, ForkRequest, ForkServer
 from workers.runtime.messages import Outcome, Started, parse_line
 
@@ -39,8 +40,8 @@ class TryProcess:
         self._child = child
         self._exit_code: int | None = None
         self._threads = [
-            _thread(f"output-{self.pid}", _pump_lines, output, on_line),
-            _thread(f"messages-{self.pid}", _pump_lines, messages, self._on_message),
+            _thread(f"output-{self.pid}", pump_lines, output, on_line),
+            _thread(f"messages-{self.pid}", pump_lines, messages, self._on_message),
         ]
         self._reaper = _thread(f"reaper-{self.pid}", self._reap)
 
@@ -69,13 +70,13 @@ class TryProcess:
 
     def terminate(self) -> None:
         """Send SIGTERM to the child's process group; the child then stops its operator."""
-        _signal_group(self.pid, signal.SIGTERM)
+        signal_group(self.pid, signal.SIGTERM)
 
     def kill(self) -> None:
         """SIGKILL the child's process group and the groups of all its descendants."""
         for pid in [self.pid, *descendants(self.pid)]:
             try:
-                _signal_group(os.getpgid(pid), signal.SIGKILL)
+                signal_group(os.getpgid(pid), signal.SIGKILL)
             except ProcessLookupError:
                 pass  # already gone
 
@@ -128,16 +129,3 @@ def _thread(name: str, target: Callable[..., None], *args: object) -> threading.
     thread = threading.Thread(target=target, args=args, name=name, daemon=True)
     thread.start()
     return thread
-
-
-def _pump_lines(stream: IO[bytes], on_line: Callable[[str], None]) -> None:
-    with stream:
-        for raw in stream:
-            on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-
-
-def _signal_group(pgid: int, signum: signal.Signals) -> None:
-    try:
-        os.killpg(pgid, signum)
-    except ProcessLookupError:
-        pass  # the group is already empty

@@ -22,12 +22,11 @@ from werkzeug.serving import make_server
 
 from aiflow.cli.main import cli
 from aiflow.commands import COMMAND_EVENT_KEY, Command
-from aiflow.config import ServerConfig
-from aiflow.metadata import TaskExecution, WorkflowExecution, create_engine, migrate, session_scope
+from aiflow.metadata import TaskExecution, WorkflowExecution, session_scope
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from notification.client import NotificationClient
-from tests.support import free_port
+from tests.support import free_port, server_config_in
 from web import create_app
 from web.auth import hash_token
 
@@ -43,37 +42,15 @@ with Workflow(name={name!r}, namespace={namespace!r}) as workflow:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite database in a temporary file."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'aiflow.db'}")
-    migrate.init(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def bus(redis_url: str) -> Iterator[NotificationClient]:
-    """A client of the private, flushed Redis."""
-    with NotificationClient(redis_url) as client:
-        yield client
-
-
-@pytest.fixture
 def serve(
-    tmp_path: Path, redis_url: str, engine: Engine, bus: NotificationClient, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, redis_url: str, db: Engine, bus: NotificationClient, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., str]]:
     """Start the API server with configuration ``overrides``; point the client at it; return its address."""
     servers = []
 
     def start(**overrides: Any) -> str:
-        config = ServerConfig(
-            metadata_backend_uri=f"sqlite:///{tmp_path / 'aiflow.db'}",
-            notification_server_uri=redis_url,
-            blob_store_uri=str(tmp_path / "blob"),
-            log_dir=str(tmp_path / "logs"),
-            **overrides,
-        )
-        server = make_server("127.0.0.1", free_port(), create_app(config, engine=engine, bus=bus))
+        config = server_config_in(tmp_path, redis_url, **overrides)
+        server = make_server("127.0.0.1", free_port(), create_app(config, engine=db, bus=bus))
         thread = threading.Thread(target=server.serve_forever, name="api-server")
         thread.start()
         servers.append((server, thread))

@@ -118,11 +118,11 @@ CONFIRMED = {
 
 
 @pytest.fixture
-def ids(uploaded: str, engine: Engine) -> dict[str, int]:
+def ids(uploaded: str, db: Engine) -> dict[str, int]:
     """One of everything a confirmed command may delete or stop; their ids."""
     ops.add_namespace("ml")
     finished = ops.start_workflow_execution(uploaded)
-    set_execution_status(engine, finished, WorkflowStatus.FAILED)
+    set_execution_status(db, finished, WorkflowStatus.FAILED)
     return {
         "finished": finished,
         "schedule": ops.add_workflow_schedule(SCHEDULE, uploaded).id,

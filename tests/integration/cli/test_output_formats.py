@@ -38,13 +38,13 @@ class World:
 
 
 @pytest.fixture
-def world(uploaded: str, engine: Engine) -> World:
+def world(uploaded: str, db: Engine) -> World:
     ops.add_namespace("ml", {"owner": "team-ml"})
     first, second = (ops.start_workflow_execution(uploaded) for _ in range(2))
-    set_execution_status(engine, second, WorkflowStatus.SUCCESS)
+    set_execution_status(db, second, WorkflowStatus.SUCCESS)
     tasks = (
-        add_task_execution(engine, first, "hello", TaskStatus.SUCCESS),
-        add_task_execution(engine, first, "world", TaskStatus.RUNNING),
+        add_task_execution(db, first, "hello", TaskStatus.SUCCESS),
+        add_task_execution(db, first, "world", TaskStatus.RUNNING),
     )
     cron = ops.add_workflow_schedule("cron@0 * * * *", uploaded).id
     interval = ops.add_workflow_schedule("interval@0 0 10 0", uploaded).id

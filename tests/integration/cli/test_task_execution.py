@@ -57,9 +57,9 @@ def test_start_and_stop_send_commands(aiflow: Aiflow, bus: NotificationClient, e
 
 
 def test_logs_print_what_the_worker_wrote(
-    aiflow: Aiflow, engine: Engine, execution_id: int, task_log: Callable[[int], TaskLog]
+    aiflow: Aiflow, db: Engine, execution_id: int, task_log: Callable[[int], TaskLog]
 ) -> None:
-    task_id = add_task_execution(engine, execution_id, "hello", TaskStatus.RUNNING)
+    task_id = add_task_execution(db, execution_id, "hello", TaskStatus.RUNNING)
     log = task_log(task_id)
     log.write("first line")
     log.write("second line")
@@ -70,9 +70,9 @@ def test_logs_print_what_the_worker_wrote(
 
 
 def test_following_a_log_waits_for_lines_until_the_try_ends(
-    live_server: str, engine: Engine, execution_id: int, task_log: Callable[[int], TaskLog]
+    live_server: str, db: Engine, execution_id: int, task_log: Callable[[int], TaskLog]
 ) -> None:
-    task_id = add_task_execution(engine, execution_id, "hello", TaskStatus.RUNNING)
+    task_id = add_task_execution(db, execution_id, "hello", TaskStatus.RUNNING)
     log = task_log(task_id)
     log.write("one")
     lines = task_execution_log_lines(task_id, follow=True, poll_interval=0.01)

@@ -37,10 +37,10 @@ def test_stop_and_stop_all_send_commands(uploaded: str, aiflow: Aiflow, bus: Not
     assert kinds[-2:] == [CommandKind.STOP_WORKFLOW_EXECUTION, CommandKind.STOP_ALL_WORKFLOW_EXECUTIONS]
 
 
-def test_delete_only_a_finished_execution(uploaded: str, aiflow: Aiflow, engine: Engine) -> None:
+def test_delete_only_a_finished_execution(uploaded: str, aiflow: Aiflow, db: Engine) -> None:
     execution_id = start(aiflow, uploaded)
     assert "finished" in aiflow.fails("workflow-execution", "delete", str(execution_id), "-y")
-    set_execution_status(engine, execution_id, WorkflowStatus.SUCCESS)
+    set_execution_status(db, execution_id, WorkflowStatus.SUCCESS)
     assert "already finished" in aiflow.fails("workflow-execution", "stop", str(execution_id))
     assert aiflow.ok("workflow-execution", "delete", str(execution_id), "-y") == (
         f"Deleted workflow execution {execution_id}.\n"

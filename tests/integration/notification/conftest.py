@@ -27,7 +27,6 @@ def redis_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-def client(redis_url: str) -> Iterator[NotificationClient]:
-    """A client of the private, freshly flushed Redis."""
-    with NotificationClient(redis_url) as bus:
-        yield bus
+def client(bus: NotificationClient) -> NotificationClient:
+    """The client under test: the shared ``bus``, on the private, freshly flushed Redis."""
+    return bus

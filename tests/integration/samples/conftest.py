@@ -56,12 +56,9 @@ def sample_stack(
         monkeypatch.setenv(name, value)  # workflow files load here too (the SDK reads their names)
     folder = tmp_path / "sample"
     folder.mkdir()
-    standalone = StandaloneProcess(tmp_path, sample_environment)
-    try:
+    with StandaloneProcess(tmp_path, sample_environment):
         yield SampleStack(folder=folder, home=Path(os.environ["AIFLOW_HOME"]))
         _stop_unfinished_executions()
-    finally:
-        standalone.stop()
 
 
 def _stop_unfinished_executions() -> None:
@@ -100,15 +97,6 @@ def wait_for_many(fetch: Callable[[], list[T] | None], count: int, message: str,
     return wait_for(enough, message, timeout)
 
 
-def wait_for_execution(execution_id: int, timeout: float = 60) -> ops.WorkflowExecutionMeta:
-    """Wait until the execution has finished; return it."""
-    def finished() -> ops.WorkflowExecutionMeta | None:
-        execution = ops.get_workflow_execution(execution_id)
-        return execution if execution and WorkflowStatus(execution.status).is_finished else None
-
-    return wait_for(finished, f"execution {execution_id} to finish", timeout)
-
-
 def runs_of(execution_id: int, task_name: str) -> list[ops.TaskExecutionMeta]:
     """The task executions of one task, by sequence number."""
     runs = [t for t in ops.list_task_executions(execution_id) or [] if t.task_name == task_name]
@@ -118,15 +106,6 @@ def runs_of(execution_id: int, task_name: str) -> list[ops.TaskExecutionMeta]:
 def successful_runs(execution_id: int, task_name: str) -> list[ops.TaskExecutionMeta]:
     """The task executions of one task that succeeded, by sequence number."""
     return [run for run in runs_of(execution_id, task_name) if run.status == TaskStatus.SUCCESS]
-
-
-def task_statuses(execution_id: int) -> dict[str, TaskStatus]:
-    """The status of each task's latest run."""
-    latest: dict[str, ops.TaskExecutionMeta] = {}
-    for task in ops.list_task_executions(execution_id) or []:
-        if task.task_name not in latest or task.sequence_number > latest[task.task_name].sequence_number:
-            latest[task.task_name] = task
-    return {name: TaskStatus(task.status) for name, task in latest.items()}
 
 
 def log_of(task_execution: ops.TaskExecutionMeta) -> str:

@@ -10,9 +10,9 @@ from tests.integration.samples.conftest import (
     runs_of,
     sample_file,
     wait_for,
-    wait_for_execution,
     wait_for_many,
 )
+from tests.support import wait_for_execution
 
 
 def test_the_consumer_starts_only_when_the_condition_is_met(sample_stack: SampleStack) -> None:

@@ -12,10 +12,9 @@ from aiflow.model.status import TaskStatus, WorkflowStatus
 from tests.integration.samples.conftest import (
     SampleStack,
     sample_file,
-    task_statuses,
-    wait_for_execution,
     wait_for_many,
 )
+from tests.support import task_statuses, wait_for_execution
 
 
 def run_script(path: str) -> str:

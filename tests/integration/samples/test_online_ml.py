@@ -11,8 +11,8 @@ from tests.integration.samples.conftest import (
     sample_file,
     successful_runs,
     wait_for,
-    wait_for_execution,
 )
+from tests.support import wait_for_execution
 
 
 def test_the_serving_task_predicts_with_a_model_once_it_is_deployed(sample_stack: SampleStack) -> None:

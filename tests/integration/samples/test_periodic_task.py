@@ -9,9 +9,9 @@ from tests.integration.samples.conftest import (
     log_of,
     sample_file,
     successful_runs,
-    wait_for_execution,
     wait_for_many,
 )
+from tests.support import wait_for_execution
 
 
 def test_the_periodic_task_and_its_follower_run_again_and_again(sample_stack: SampleStack) -> None:

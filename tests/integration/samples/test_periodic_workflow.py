@@ -11,10 +11,9 @@ from tests.integration.samples.conftest import (
     SampleStack,
     aiflow,
     sample_file,
-    task_statuses,
-    wait_for_execution,
     wait_for_many,
 )
+from tests.support import task_statuses, wait_for_execution
 
 
 def test_a_schedule_runs_the_workflow_again_and_again(sample_stack: SampleStack) -> None:

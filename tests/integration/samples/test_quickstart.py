@@ -11,9 +11,8 @@ from tests.integration.samples.conftest import (
     log_of,
     runs_of,
     sample_file,
-    task_statuses,
-    wait_for_execution,
 )
+from tests.support import task_statuses, wait_for_execution
 
 
 def test_the_quickstart_ends_with_four_successful_tasks(sample_stack: SampleStack) -> None:

@@ -13,10 +13,9 @@ from tests.integration.samples.conftest import (
     log_of,
     runs_of,
     sample_file,
-    task_statuses,
-    wait_for_execution,
 )
 from tests.integration.samples.stand_ins import calls, write_stand_in
+from tests.support import task_statuses, wait_for_execution
 
 
 @pytest.fixture

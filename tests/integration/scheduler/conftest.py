@@ -6,7 +6,6 @@ import base64
 import json
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import cloudpickle
 import pytest
@@ -17,11 +16,9 @@ from sqlalchemy.engine import Engine
 from aiflow.clock import utcnow
 from aiflow.commands import Command, CommandKind
 from aiflow.config.server import ServerConfig
-from aiflow.metadata import migrate
 from aiflow.metadata.checkpoint import last_applied_offset
 from aiflow.metadata.definitions import Workflow as WorkflowRow
 from aiflow.metadata.definitions import WorkflowEventTrigger, WorkflowSchedule, WorkflowSnapshot
-from aiflow.metadata.engine import create_engine
 from aiflow.metadata.execution_views import SnapshotCache
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.session import session_scope
@@ -37,20 +34,6 @@ from aiflow.scheduler.main import build_chores, job_sender
 from aiflow.status_events import TaskStatusReport
 from notification.client import NotificationClient
 from tests.support import wait_until
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'aiflow.db'}")
-    migrate.init(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def bus(redis_url: str) -> Iterator[NotificationClient]:
-    with NotificationClient(redis_url) as client:
-        yield client
 
 
 class RunningScheduler:

@@ -10,9 +10,9 @@ from aiflow.model.execution_type import ExecutionType
 from aiflow.model.internal.conditions import SingleEventCondition
 from aiflow.model.rule import WorkflowRule
 from aiflow.model.status import TaskStatus, WorkflowStatus
-from tests.integration.stack.conftest import task_statuses, wait_for_execution, write_workflow
+from tests.integration.stack.conftest import write_workflow
 from tests.integration.workers.conftest import WorkerProcess
-from tests.support import wait_until
+from tests.support import task_statuses, wait_for_execution, wait_until
 
 QUICKSTART = '''
 from ai_flow.model.action import TaskAction
@@ -75,13 +75,10 @@ def test_a_task_whose_worker_is_killed_fails_then_its_retry_succeeds_on_a_live_w
     wait_until(lambda: task_statuses(execution_id) == {"slow": TaskStatus.RUNNING}, timeout=10)
 
     stack.popen.send_signal(signal.SIGKILL)  # the worker's main process dies with its pool
-    replacement = WorkerProcess(tmp_path / "worker-2.log")
-    try:
+    with WorkerProcess(tmp_path / "worker-2.log"):  # the replacement
         assert wait_for_execution(execution_id).status == WorkflowStatus.SUCCESS
         tries = ops.list_task_executions(execution_id) or []
         assert [(t.sequence_number, t.try_number, t.status) for t in tries] == [(1, 2, TaskStatus.SUCCESS)]
-    finally:
-        replacement.stop()
 
 
 LISTENING = '''

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psutil
@@ -15,8 +16,11 @@ import pytest
 from tests.support import free_port, wait_until
 
 
-class StandaloneProcess:
-    """``python -m aiflow standalone`` with its output in a file; ready once it prints its summary."""
+class StandaloneProcess(AbstractContextManager["StandaloneProcess"]):
+    """``python -m aiflow standalone`` with its output in a file; ready once it prints its summary.
+
+    As a context manager it stops the process on exit.
+    """
 
     def __init__(self, folder: Path, env: dict[str, str] | None = None) -> None:
         self.api_port = free_port()
@@ -49,10 +53,12 @@ class StandaloneProcess:
         if self.popen.poll() is None:
             self.interrupt()
 
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
 
 @pytest.fixture
 def standalone(tmp_path: Path) -> Iterator[StandaloneProcess]:
     """A running ``aiflow standalone`` whose homes are the test's (the SDK and CLI reach it as they are)."""
-    process = StandaloneProcess(tmp_path)
-    yield process
-    process.stop()
+    with StandaloneProcess(tmp_path) as process:
+        yield process

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from aiflow.config import ServerConfig
-from aiflow.metadata import WorkflowExecution, create_engine, migrate, session_scope
+from aiflow.metadata import WorkflowExecution, session_scope
 from notification.client import NotificationClient
+from tests.support import server_config_in
 from web import create_app
 from web.auth import hash_token
 
@@ -81,32 +81,10 @@ def upload(
     return client.post(url, data=data, content_type="multipart/form-data", headers=headers)
 
 
-def server_config(tmp_path: Path, redis_url: str, **overrides: Any) -> ServerConfig:
-    """A configuration whose database, blob store and bus are the test's own."""
-    values: dict[str, Any] = {
-        "metadata_backend_uri": f"sqlite:///{tmp_path / 'aiflow.db'}",
-        "notification_server_uri": redis_url,
-        "blob_store_uri": str(tmp_path / "blob"),
-        "log_dir": str(tmp_path / "logs"),
-        **overrides,
-    }
-    return ServerConfig(**values)
-
-
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite database in a temporary file."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'aiflow.db'}")
-    migrate.init(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def bus(redis_url: str) -> Iterator[NotificationClient]:
-    """A client of the private, flushed Redis."""
-    with NotificationClient(redis_url) as client:
-        yield client
+def engine(db: Engine) -> Engine:
+    """The test's migrated SQLite database (the shared ``db``), by the name the app gives it."""
+    return db
 
 
 @pytest.fixture
@@ -116,7 +94,7 @@ def app_factory(
     """Build an app on the test's database and bus with configuration ``overrides``."""
 
     def build(**overrides: Any) -> Flask:
-        return create_app(server_config(tmp_path, redis_url, **overrides), engine=engine, bus=bus)
+        return create_app(server_config_in(tmp_path, redis_url, **overrides), engine=engine, bus=bus)
 
     return build
 

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,8 +127,11 @@ def server_config(redis_url: str, snapshot_server: SnapshotServer, monkeypatch: 
     return load_server_config()
 
 
-class WorkerProcess:
-    """A worker (by default ``celery -A workers worker``) in its own process group, with its output in a file."""
+class WorkerProcess(AbstractContextManager["WorkerProcess"]):
+    """A worker (by default ``celery -A workers worker``) in its own process group, with its output in a file.
+
+    As a context manager it stops the worker on exit.
+    """
 
     def __init__(self, log_file: Path, argv: list[str] | None = None) -> None:
         self.log_file = log_file
@@ -155,13 +159,15 @@ class WorkerProcess:
                 self.popen.wait()
         wait_until(lambda: not sleeping_processes(), message="task processes to end after the worker")
 
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
 
 @pytest.fixture
 def worker(server_config: ServerConfig, tmp_path: Path) -> Iterator[WorkerProcess]:
     """A running worker of the ``aiflow`` queue with two pool processes."""
-    process = WorkerProcess(tmp_path / "worker.log")
-    yield process
-    process.stop()
+    with WorkerProcess(tmp_path / "worker.log") as process:
+        yield process
 
 
 @pytest.fixture
@@ -170,12 +176,6 @@ def app(server_config: ServerConfig) -> Iterator[Celery]:
     celery = create_app(server_config)
     yield celery
     celery.close()
-
-
-@pytest.fixture
-def bus(redis_url: str) -> Iterator[NotificationClient]:
-    with NotificationClient(redis_url) as client:
-        yield client
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,6 @@ def test_worker_command_runs_tasks_with_the_configured_parallelism(
     server_config: ServerConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: Jobs, bus: NotificationClient
 ) -> None:
     monkeypatch.setenv("AIFLOW_LOCAL_EXECUTOR_PARALLELISM", "3")
-    process = WorkerProcess(tmp_path / "cli.log", [sys.executable, "-c", _COMMAND, "--queues=aiflow"])
-    try:
+    with WorkerProcess(tmp_path / "cli.log", [sys.executable, "-c", _COMMAND, "--queues=aiflow"]) as process:
         wait_for_status(bus, jobs.start("echo", task_execution_id=41), "SUCCESS")
         assert "concurrency: 3 (prefork)" in process.log_file.read_text()
-    finally:
-        process.stop()
