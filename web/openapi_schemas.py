@@ -64,7 +64,13 @@ _RECORDS: dict[str, Schema] = {
         update_time=TIME,
     ),
     "Snapshot": obj(
-        id=ID, workflow_id=ID, uri=TEXT_OR_NULL, content_hash=STRING, entry=TEXT_OR_NULL, create_time=TIME
+        id=ID,
+        workflow_id=ID,
+        uri=TEXT_OR_NULL,
+        content_hash=STRING,
+        entry=TEXT_OR_NULL,
+        task_names={"type": ["array", "null"], "items": STRING},
+        create_time=TIME,
     ),
     "WorkflowExecution": obj(
         id=ID,

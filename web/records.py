@@ -49,13 +49,14 @@ def workflow_record(workflow: Workflow) -> dict[str, Any]:
 
 
 def snapshot_record(snapshot: WorkflowSnapshot) -> dict[str, Any]:
-    """A snapshot: where its package is stored, its hash and the workflow file in it (``entry``)."""
+    """A snapshot: where its package is stored, its hash, the workflow file in it (``entry``) and its tasks."""
     return {
         "id": snapshot.id,
         "workflow_id": snapshot.workflow_id,
         "uri": snapshot.uri,
         "content_hash": snapshot.content_hash,
         "entry": snapshot.entry,
+        "task_names": snapshot.task_names,
         "create_time": iso(snapshot.create_time),
     }
 

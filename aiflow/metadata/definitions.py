@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aiflow.metadata.base import Base
@@ -74,6 +74,7 @@ class WorkflowSnapshot(Base):
     entry: Mapped[str | None] = mapped_column(
         String(1024), doc="The workflow file's path in the package, which workers execute (revision 0004)."
     )
+    task_names: Mapped[list[str] | None] = mapped_column(JSON, doc="The workflow's task names (revision 0004).")
     content_hash: Mapped[str] = mapped_column(String(128), nullable=False)
     create_time: Mapped[datetime] = creation_time()
 

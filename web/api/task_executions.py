@@ -7,7 +7,9 @@ from typing import Any
 from flask import Blueprint, request
 
 from aiflow.commands import Command, CommandKind
+from aiflow.errors import NotFoundError
 from aiflow.metadata.queries import executions as queries
+from aiflow.metadata.queries.workflows import get_snapshot
 from notification.task_logs import read_task_log
 from web.access import execution_with_id, task_execution_with_id
 from web.api.executions import accepted, require_unfinished
@@ -46,6 +48,10 @@ def _task_command(kind: CommandKind, execution_id: int, task_name: str) -> tuple
     with transaction() as session:
         execution, workflow = execution_with_id(session, execution_id)
         require_unfinished(execution)
+        task_names = get_snapshot(session, execution.snapshot_id).task_names
+    if task_names is not None and task_name not in task_names:
+        raise NotFoundError(f"workflow {workflow.name!r} of execution {execution_id} has no task {task_name!r}; "
+                            f"its tasks are {', '.join(task_names)}")
     return accepted(Command(kind, workflow_execution_id=execution_id, task_name=task_name), workflow.namespace)
 
 

@@ -41,7 +41,7 @@ def upload_workflow(namespace: str) -> tuple[dict[str, Any], int]:
     loaded = package.workflow(request.form.get("name") or None, namespace)
     uri = services().blobs.put(package.blob_key, package.data)
     record = queries.Upload(namespace, loaded.name, package.source, loaded.payload, package.content_hash, uri,
-                           package.entry)
+                           package.entry, list(loaded.task_names))
     with transaction() as session:
         get_namespace(session, namespace)
         result = queries.record_upload(session, record)

@@ -24,6 +24,7 @@ class Upload:
     content_hash: str
     uri: str
     entry: str
+    task_names: list[str]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def record_upload(session: Session, upload: Upload) -> UploadResult:
             workflow_object=upload.workflow_object,
             uri=upload.uri,
             entry=upload.entry,
+            task_names=upload.task_names,
             content_hash=upload.content_hash,
         )
         session.add(snapshot)

@@ -94,6 +94,18 @@ def test_task_executions_are_listed_shown_started_and_stopped(
     ]
 
 
+def test_a_task_the_workflow_lacks_is_404_and_sends_no_command(
+    execution_id: int, client: FlaskClient, bus: NotificationClient
+) -> None:
+    before = commands(bus)
+
+    for action in ("start", "stop"):
+        response = client.post(f"/api/v1/workflow-executions/{execution_id}/tasks/nope/{action}")
+        assert response.status_code == 404
+        assert "has no task 'nope'; its tasks are hello" in response.json["detail"]
+    assert commands(bus) == before
+
+
 def test_logs_are_read_page_by_page_until_done(
     task_execution_id: int, client: FlaskClient, bus: NotificationClient
 ) -> None:
