@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from aiflow.errors import ConflictError, NotFoundError
-from aiflow.metadata.definitions import Namespace, Workflow
+from aiflow.metadata.definitions import DEFAULT_NAMESPACE, Namespace, Workflow
 from aiflow.metadata.queries.paging import Page, paginate
 
 
@@ -50,8 +50,10 @@ def update_namespace(session: Session, name: str, properties: dict[str, Any] | N
 
 
 def delete_namespace(session: Session, name: str) -> None:
-    """Delete the namespace ``name``, which must hold no workflow."""
+    """Delete the namespace ``name``, which must hold no workflow and not be the default one."""
     namespace = get_namespace(session, name)
+    if name == DEFAULT_NAMESPACE:
+        raise ConflictError(f"namespace {name!r} is where workflows without a namespace go; it cannot be deleted")
     if session.scalar(select(exists().where(Workflow.namespace == name))):
         raise ConflictError(f"namespace {name!r} still holds workflows; delete them first")
     session.delete(namespace)

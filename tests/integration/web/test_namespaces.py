@@ -44,3 +44,11 @@ def test_a_namespace_holding_workflows_is_not_deleted(client: FlaskClient) -> No
 
     assert response.status_code == 409
     assert client.get("/api/v1/namespaces/team").status_code == 200
+
+
+def test_the_default_namespace_is_not_deleted(client: FlaskClient) -> None:
+    response = client.delete("/api/v1/namespaces/default")
+
+    assert (response.status_code, response.json["error"]) == (409, "conflict")
+    assert "cannot be deleted" in response.json["detail"]
+    assert client.get("/api/v1/namespaces/default").status_code == 200
