@@ -14,6 +14,12 @@ from aiflow.model.status import TaskStatus
 class Context(ABC):
     """What custom logic may read: user state and the latest status of each task."""
 
+    dedicated_process: bool = False
+    """Whether the operator runs in a process of its own that leads its process group.
+
+    Such an operator may do its work in that process, and stop it by ending the group.
+    """
+
     @abstractmethod
     def get_state(self, state_descriptor: StateDescriptor) -> State:
         """Return the state named by ``state_descriptor``, creating it empty if needed."""

@@ -15,8 +15,11 @@ class TaskExecutionContext(MappingContext):
     """Names the running try and its workflow; state lives in memory for the length of the try.
 
     Durable state belongs to conditions, which the scheduler evaluates; an
-    operator runs on a worker without the metadata database.
+    operator runs on a worker without the metadata database. The try's process
+    is the operator's own (see :mod:`workers.runtime.child`).
     """
+
+    dedicated_process = True
 
     def __init__(self, workflow: Workflow, runtime: TaskRuntime) -> None:
         super().__init__()

@@ -96,4 +96,4 @@ class Supervisor:
             return Outcome.failed("the task process was lost: its fork server ended before it")
         if exit_code < 0:
             return Outcome.failed(f"the task process was killed by {signal.Signals(-exit_code).name}")
-        return Outcome.failed(f"the task process exited with code {exit_code} without reporting an outcome")
+        return Outcome.failed(f"the task process ended with exit code {exit_code} without reporting an outcome")

@@ -38,6 +38,9 @@ SLEEP_SECONDS = "1000"
 WORKFLOW_FILE = f"""
 import os
 import signal
+import subprocess
+import sys
+import time
 
 from aiflow.model.operator import AIFlowOperator
 from aiflow.model.workflow import Workflow
@@ -52,6 +55,16 @@ def leave_note():
     os.makedirs(os.path.dirname(NOTE), exist_ok=True)
     with open(NOTE, "w") as note:
         note.write(__file__)
+
+
+def loop_with_a_child():
+    subprocess.Popen(["sleep", "{SLEEP_SECONDS}"])
+    while True:
+        time.sleep(0.1)
+
+
+def exit_3():
+    sys.exit(3)
 
 
 def read_note():
@@ -74,6 +87,8 @@ with Workflow(name="{WORKFLOW}") as workflow:
     KillsItself(name="suicide")
     PythonOperator(name="leave_note", python_callable=leave_note)
     PythonOperator(name="read_note", python_callable=read_note)
+    PythonOperator(name="looper", python_callable=loop_with_a_child)
+    PythonOperator(name="python_exit3", python_callable=exit_3)
 """
 
 HELPERS_FILE = """

@@ -32,8 +32,11 @@ def test_bash_task_reports_running_then_success(worker: WorkerProcess, jobs: Job
     assert reported[0][1] == {"workflow_execution_id": 3, "task_execution_id": 1, "try_number": 1}
 
 
-def test_failing_command_fails_with_its_exit_code(worker: WorkerProcess, jobs: Jobs, bus: NotificationClient) -> None:
-    job = jobs.start("exit3", task_execution_id=2)
+@pytest.mark.parametrize("task_name", ["exit3", "python_exit3"])  # bash exit 3; sys.exit(3) in a function
+def test_failing_task_fails_with_its_exit_code(
+    worker: WorkerProcess, jobs: Jobs, bus: NotificationClient, task_name: str
+) -> None:
+    job = jobs.start(task_name, task_execution_id=2)
 
     context = wait_for_status(bus, job, "FAILED")
 

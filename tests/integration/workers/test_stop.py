@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from aiflow.config import ServerConfig
 from notification.client import NotificationClient
 from tests.integration.workers.conftest import (
@@ -19,10 +21,14 @@ from tests.support import wait_until
 from workers.logs import log_path
 
 
+@pytest.mark.parametrize("task_name", [
+    "sleeper",  # a BashOperator running sleep
+    "looper",  # a PythonOperator looping in the task process, with a sleep it started
+])
 def test_stop_ends_a_running_task_and_its_processes(
-    worker: WorkerProcess, jobs: Jobs, bus: NotificationClient, redis_url: str
+    worker: WorkerProcess, jobs: Jobs, bus: NotificationClient, redis_url: str, task_name: str
 ) -> None:
-    job = jobs.start("sleeper", task_execution_id=11)
+    job = jobs.start(task_name, task_execution_id=11)
     wait_for_status(bus, job, "RUNNING")
     wait_until(sleeping_processes, message="the task's sleep to run")
 

@@ -1,14 +1,17 @@
-"""PythonOperator calls the function in a child process."""
+"""PythonOperator calls the function in a child process, or in place when the task has a process of its own."""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from aiflow.errors import InvalidInputError
+from aiflow.model.context import MappingContext
 from aiflow.operators.errors import TaskFailedError
 from aiflow.operators.python import PythonOperator
 
@@ -54,3 +57,28 @@ def test_stop_ends_a_function_that_never_returns(workflow, context):
 def test_non_callable_is_rejected(workflow):
     with pytest.raises(InvalidInputError, match="callable"):
         PythonOperator("bad", python_callable="print")
+
+
+class OwnProcessContext(MappingContext):
+    dedicated_process = True
+
+
+def test_in_a_dedicated_process_the_function_runs_in_place(workflow):
+    context, pids = OwnProcessContext(), []
+    task = PythonOperator("here", lambda: pids.append(os.getpid()))
+    task.start(context)
+    assert pids == []  # the call is the wait
+    task.await_termination(context)
+    assert pids == [os.getpid()]
+    assert task.pid is None
+
+
+def test_in_place_a_non_zero_exit_fails_the_task_and_an_exception_propagates(workflow):
+    context = OwnProcessContext()
+    exits, raises = PythonOperator("exits", lambda: sys.exit(3)), PythonOperator("raises", fail)
+    exits.start(context)
+    with pytest.raises(TaskFailedError, match="exit code 3"):
+        exits.await_termination(context)
+    raises.start(context)
+    with pytest.raises(RuntimeError, match="model diverged"):
+        raises.await_termination(context)
