@@ -72,7 +72,7 @@ class WorkerServices:
     @cached_property
     def run_folders(self) -> RunFolders:
         """The working folders of the workflow executions this host runs tries of."""
-        return RunFolders(self.settings.work_dir / "runs", self.settings.log_retention)
+        return RunFolders(self.settings.work_dir / "runs", self.settings.run_retention)
 
     @cached_property
     def packages(self) -> PackageCache:

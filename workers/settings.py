@@ -31,6 +31,7 @@ class WorkerSettings:
     log_dir: Path
     work_dir: Path
     log_retention: timedelta
+    run_retention: timedelta
     concurrency: int
     keys: TaskKeys = TaskKeys()
 
@@ -47,5 +48,6 @@ class WorkerSettings:
             log_dir=Path(config.log_dir),
             work_dir=Path(config.worker_work_dir),
             log_retention=config.history_retention,
+            run_retention=config.worker_run_retention,
             concurrency=config.local_executor_parallelism,
         )

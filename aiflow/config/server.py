@@ -64,6 +64,10 @@ class ServerConfig:
     worker_work_dir: str = option(
         "{AIFLOW_HOME}/worker", "Folder of a worker's package cache and the working folders of its tasks."
     )
+    worker_run_retention: timedelta = option(
+        timedelta(days=1),
+        "How long a workflow execution's working folder on a worker outlives its last task (none running).",
+    )
     k8s_executor_config: dict[str, Any] | None = option(
         None, "Kept for compatibility with upstream configuration files; unused."
     )
