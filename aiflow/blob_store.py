@@ -3,7 +3,7 @@
 The API server stores each uploaded package under a key derived from its
 content hash; workers fetch it back through the API (or straight from the
 store when they can reach it). :class:`LocalBlobStore` keeps blobs in a
-directory; an object store (S3, OSS) implements the same three methods.
+directory; an object store (S3, OSS) implements the same four methods.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ class BlobStore(ABC):
     def exists(self, key: str) -> bool:
         """Return whether a blob is stored under ``key``."""
 
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the blob stored under ``key``, if there is one."""
+
 
 class LocalBlobStore(BlobStore):
     """Blobs as files below a root directory, written atomically (temporary file, then rename)."""
@@ -63,6 +67,9 @@ class LocalBlobStore(BlobStore):
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
     def _path(self, key: str) -> Path:
         if not _KEY.match(key) or ".." in key.split("/"):

@@ -8,6 +8,7 @@ from flask import Blueprint, Response
 
 from aiflow.metadata.queries import workflows as queries
 from web.access import snapshot_with_id, workflow_named
+from web.package_store import drop_unused_packages
 from web.packages import package_key
 from web.params import page_json, paging
 from web.records import snapshot_record
@@ -32,7 +33,10 @@ def delete_old_snapshots(namespace: str, name: str) -> dict[str, Any]:
     """Delete every snapshot but the current one, with their finished executions (409 while one runs)."""
     with transaction() as session:
         workflow = workflow_named(session, namespace, name)
-        return {"deleted": queries.delete_old_snapshots(session, workflow)}
+        content_hashes = queries.snapshot_hashes(session, workflow)
+        deleted = queries.delete_old_snapshots(session, workflow)
+    drop_unused_packages(content_hashes)
+    return {"deleted": deleted}
 
 
 @bp.get("/snapshots/<id:snapshot_id>")
@@ -48,6 +52,7 @@ def delete_snapshot(snapshot_id: int) -> tuple[str, int]:
     with transaction() as session:
         snapshot, workflow = snapshot_with_id(session, snapshot_id)
         queries.delete_snapshot(session, workflow, snapshot)
+    drop_unused_packages([snapshot.content_hash])
     return "", 204
 
 

@@ -17,6 +17,7 @@ from aiflow.metadata.queries import workflows as queries
 from aiflow.metadata.queries.namespaces import get_namespace
 from web.access import workflow_named
 from web.auth import require_namespace
+from web.package_store import drop_unused_packages, ensure_stored, store_package
 from web.packages import read_package
 from web.params import page_json, paging
 from web.records import snapshot_record, workflow_record
@@ -39,12 +40,13 @@ def upload_workflow(namespace: str) -> tuple[dict[str, Any], int]:
         upload.read(), request.form.get("entry") or None, config.max_upload_bytes, config.workflow_load_timeout
     )
     loaded = package.workflow(request.form.get("name") or None, namespace)
-    uri = services().blobs.put(package.blob_key, package.data)
+    uri = store_package(package)
     record = queries.Upload(namespace, loaded.name, package.source, loaded.payload, package.content_hash, uri,
                            package.entry, list(loaded.task_names))
     with transaction() as session:
         get_namespace(session, namespace)
         result = queries.record_upload(session, record)
+    ensure_stored(package)
     if result.changed:
         _announce(result.workflow)
     return {**workflow_record(result.workflow), "snapshot": snapshot_record(result.snapshot)}, 201
@@ -72,7 +74,9 @@ def delete_workflow(namespace: str, name: str) -> tuple[str, int]:
     """Delete a workflow with its snapshots, schedules, triggers and finished executions."""
     with transaction() as session:
         workflow = workflow_named(session, namespace, name)
+        content_hashes = queries.snapshot_hashes(session, workflow)
         queries.delete_workflow(session, workflow)
+    drop_unused_packages(content_hashes)
     _announce(workflow)
     return "", 204
 

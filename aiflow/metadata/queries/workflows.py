@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -158,6 +159,20 @@ def delete_old_snapshots(session: Session, workflow: Workflow) -> int:
     _refuse_unfinished(session, workflow, old)
     session.execute(delete(WorkflowSnapshot).where(WorkflowSnapshot.id.in_(old)))
     return len(old)
+
+
+def snapshot_hashes(session: Session, workflow: Workflow) -> list[str]:
+    """Return the content hashes of every snapshot of ``workflow``."""
+    statement = select(WorkflowSnapshot.content_hash).where(WorkflowSnapshot.workflow_id == workflow.id)
+    return list(session.scalars(statement))
+
+
+def unreferenced_hashes(session: Session, content_hashes: Collection[str]) -> list[str]:
+    """Return those of ``content_hashes`` that no snapshot (of any workflow) has."""
+    referenced = set(session.scalars(
+        select(WorkflowSnapshot.content_hash).where(WorkflowSnapshot.content_hash.in_(set(content_hashes)))
+    ))
+    return sorted(set(content_hashes) - referenced)
 
 
 def _refuse_unfinished(session: Session, workflow: Workflow, snapshot_ids: list[int]) -> None:

@@ -10,7 +10,7 @@ from aiflow.blob_store import LocalBlobStore, blob_store_from_uri
 from aiflow.errors import ConfigError, NotFoundError
 
 
-def test_put_get_exists(tmp_path: Path) -> None:
+def test_put_get_exists_delete(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path)
 
     uri = store.put("packages/a.zip", b"data")
@@ -20,6 +20,9 @@ def test_put_get_exists(tmp_path: Path) -> None:
     assert store.get("packages/a.zip") == b"data"
     with pytest.raises(NotFoundError):
         store.get("packages/b.zip")
+    store.delete("packages/a.zip")
+    store.delete("packages/b.zip")  # nothing there: nothing to do
+    assert not store.exists("packages/a.zip")
 
 
 @pytest.mark.parametrize("key", ["../x", "/abs", "a/../../b", "a//b", ""])

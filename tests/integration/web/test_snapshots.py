@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from tests.integration.web.conftest import WORKFLOW, make_package, set_status, upload, workflow_source
+from web.packages import package_key
+from web.services import services
 
 
 def test_show_and_download_with_the_content_hash(uploaded: dict[str, Any], client: FlaskClient) -> None:
@@ -62,3 +65,22 @@ def test_deleting_all_snapshots_keeps_the_current_one(uploaded: dict[str, Any], 
     assert client.delete(f"{WORKFLOW}/snapshots").json == {"deleted": 0}
     assert [s["id"] for s in client.get(f"{WORKFLOW}/snapshots").json["items"]] == [current]
     assert client.get(f"/api/v1/snapshots/{uploaded['snapshot_id']}").status_code == 404
+
+
+def test_a_package_is_dropped_once_no_snapshot_of_any_workflow_has_it(
+    uploaded: dict[str, Any], client: FlaskClient, app: Flask
+) -> None:
+    with app.app_context():
+        blobs = services().blobs
+    first = package_key(uploaded["snapshot"]["content_hash"])
+    client.post("/api/v1/namespaces", json={"name": "team"})
+    assert upload(client, make_package({"wf.py": workflow_source()}), "team").status_code == 201  # same package
+    second = package_key(upload(client, make_package({"wf.py": workflow_source(marker="v2")})).json["snapshot"]
+                         ["content_hash"])
+
+    assert client.delete(f"{WORKFLOW}/snapshots").json == {"deleted": 1}
+    assert blobs.exists(first)  # team's workflow still has it
+    assert client.delete("/api/v1/namespaces/team/workflows/wf").status_code == 204
+    assert not blobs.exists(first) and blobs.exists(second)
+    assert client.delete(WORKFLOW).status_code == 204
+    assert not blobs.exists(second)
