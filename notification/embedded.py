@@ -141,8 +141,8 @@ class EmbeddedServer:
                 exited = process.poll()
                 if exited is not None and (not daemon or exited != 0):
                     raise TransientError(f"notification server exited: {last_log_line(log_file)}")
-                try:
-                    if client.ping() and (not daemon or self.running_pid()):
+                try:  # a daemon is ready once the process that detached it has exited (and is reaped)
+                    if client.ping() and (not daemon or (exited == 0 and self.running_pid())):
                         return
                 except (redis.ConnectionError, redis.TimeoutError):
                     pass
