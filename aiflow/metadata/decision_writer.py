@@ -38,11 +38,15 @@ DEFAULT_QUEUE = "aiflow"
 
 
 class DecisionWriter:
-    """Writes the decisions of one batch; call :meth:`finish` once to get the outbox jobs."""
+    """Writes the decisions of one batch; call :meth:`finish` once to get the outbox jobs.
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    Begin and end dates are :attr:`at`: the time of the event being applied, which the
+    caller sets, so that a replayed event writes the same dates.
+    """
+
+    def __init__(self, session: Session, at: datetime) -> None:
         self._session = session
-        self._now = now
+        self.at = at
         self._tasks: dict[int, TaskExecution] = {}  # by id, new ones by temporary negative ids
         self._temporary_ids = count(-1, -1)
         self._jobs: list[tuple[str, TaskExecution, LoadedExecution]] = []
@@ -76,9 +80,9 @@ class DecisionWriter:
             self._set_task(self._task(decision.task_execution_id), decision.status, decision.error)
         elif isinstance(decision, SetExecutionStatus):
             row.status = decision.status.value
-            row.begin_date = row.begin_date or self._now
+            row.begin_date = row.begin_date or self.at
             if decision.status.is_finished:
-                row.end_date = self._now
+                row.end_date = self.at
         elif isinstance(decision, RecordError):
             row.error = ((row.error + "\n") if row.error else "") + decision.message
 
@@ -101,9 +105,9 @@ class DecisionWriter:
     def _set_task(self, task: TaskExecution, status: TaskStatus, error: str | None = None) -> None:
         task.status = status.value
         if status == TaskStatus.RUNNING:
-            task.begin_date = self._now
+            task.begin_date = self.at
         if status.is_finished or status == TaskStatus.RETRYING:
-            task.end_date = self._now
+            task.end_date = self.at
         if error is not None:
             task.error = error
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import cloudpickle
 from sqlalchemy import select
@@ -64,6 +64,10 @@ class Batch:
         if execution_id not in self._loaded:
             self.preload({execution_id})
         return self._loaded.get(execution_id)
+
+    def happened_at(self, event: Event) -> None:
+        """Date what the next steps write with ``event``'s time on the bus (the batch's time if it has none)."""
+        self._writer.at = datetime.fromtimestamp(event.create_time / 1000, UTC) if event.create_time else self.now
 
     def write(self, loaded: LoadedExecution, decisions: list[Decision], execution_type: ExecutionType) -> None:
         """Write one engine step's decisions about an execution."""
@@ -127,6 +131,7 @@ class Applier:
         return ids
 
     def _apply_one(self, batch: Batch, event: Event, happening: Happening | None) -> None:
+        batch.happened_at(event)
         if isinstance(happening, Command):
             self._apply_command(batch, happening)
         elif isinstance(happening, Event):

@@ -33,6 +33,7 @@ from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
 from aiflow.scheduler.main import build_chores, job_sender
 from aiflow.status_events import TaskStatusReport
 from notification.client import NotificationClient
+from notification.event import Event
 from tests.support import wait_until
 
 
@@ -125,9 +126,9 @@ def wait_for_tasks(
     return wait_until(lambda: (rows := task_rows(db, execution_id)) and expected(rows) and rows, timeout=10)
 
 
-def report(bus: NotificationClient, row: TaskExecution, status: TaskStatus, error: str | None = None) -> None:
-    """Send the status event a worker would send for ``row``'s current try."""
-    bus.send_event(TaskStatusReport("default", row.workflow_execution_id, row.task_name, row.id, row.try_number,
+def report(bus: NotificationClient, row: TaskExecution, status: TaskStatus, error: str | None = None) -> Event:
+    """Send the status event a worker would send for ``row``'s current try; return it as stored."""
+    return bus.send_event(TaskStatusReport("default", row.workflow_execution_id, row.task_name, row.id, row.try_number,
                                     status, error).to_event("test-worker"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -69,6 +71,25 @@ def test_a_quickstart_shaped_execution_runs_to_success(
     wait_until(lambda: execution_row(db, execution_id).status == WorkflowStatus.SUCCESS.value)
     assert sorted((r.task_name, r.status) for r in task_rows(db, execution_id)) == [
         ("t1", "SUCCESS"), ("t2", "SUCCESS"), ("t3", "SUCCESS"), ("t4", "SUCCESS")]
+
+
+def test_task_dates_are_the_times_of_the_reports_on_the_bus(
+    db: Engine, bus: NotificationClient, scheduler: RunningScheduler
+) -> None:
+    """So a replayed report writes the same dates, and two reports applied together keep their order."""
+    execution_id = create_execution(db, quickstart())
+    send_command(bus, CommandKind.START_WORKFLOW_EXECUTION, execution_id)
+    row = wait_for_tasks(db, execution_id, lambda rows: len(rows) == 2)[0]
+
+    running, succeeded = report(bus, row, R), report(bus, row, S)
+
+    done = wait_for_tasks(db, execution_id, lambda rows: rows[0].status == "SUCCESS")[0]
+    assert (done.begin_date, done.end_date) == (bus_time(running), bus_time(succeeded))
+
+
+def bus_time(event: Event) -> datetime:
+    assert event.create_time is not None
+    return datetime.fromtimestamp(event.create_time / 1000, UTC)
 
 
 def test_events_of_another_namespace_or_execution_change_nothing(
