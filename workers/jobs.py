@@ -147,9 +147,10 @@ def _prepare_and_run(services: WorkerServices, job: StartTask, watch: StopWatch,
         try:
             snapshot = services.packages.get(job.snapshot_id)
             folder = stack.enter_context(services.run_folders.use(job.workflow_execution_id, snapshot))
+            workflow_file = folder / snapshot.entry
         except (PackageError, OSError, zipfile.BadZipFile) as exc:
             return Outcome.failed(f"cannot prepare snapshot {job.snapshot_id}: {exc}")
-        return _supervise(services, job, watch, log, folder / snapshot.entry, folder)
+        return _supervise(services, job, watch, log, workflow_file, folder)
 
 
 def _supervise(
