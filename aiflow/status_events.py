@@ -27,16 +27,20 @@ class TaskStatusReport:
     try_number: int
     status: TaskStatus
     error: str | None = None
+    #: The scheduler found the try's worker gone (no heartbeat); the try may still run somewhere cut off.
+    lost: bool = False
 
     def to_event(self, sender: str) -> Event:
         """Return the event that carries this report."""
-        context: dict[str, int | str] = {
+        context: dict[str, int | str | bool] = {
             "workflow_execution_id": self.workflow_execution_id,
             "task_execution_id": self.task_execution_id,
             "try_number": self.try_number,
         }
         if self.error is not None:
             context["error"] = self.error
+        if self.lost:
+            context["lost"] = True
         return Event(key=task_status_event_key(self.task_name), value=self.status.value,
                      namespace=self.namespace, sender=sender, context=json.dumps(context))
 
@@ -59,10 +63,17 @@ class TaskStatusReport:
                 task_execution_id=int(context["task_execution_id"]),
                 try_number=int(context["try_number"]),
                 status=TaskStatus(event.value),
-                error=context.get("error"),
+                error=_optional_text(context.get("error")),
+                lost=context.get("lost") is True,
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidInputError(f"malformed task status event at offset {event.offset}: {exc}") from None
+
+
+def _optional_text(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"error must be a string, got {type(value).__name__}")
+    return value
 
 
 def execution_id_of(event: Event) -> int | None:

@@ -16,12 +16,14 @@ import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-import cloudpickle
 from harness import in_thread, private_redis
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from aiflow.clock import utcnow
+from aiflow.evaluator.pool import EvaluatorPool
+from aiflow.evaluator.process import start_evaluator
+from aiflow.loader.describe import describe_workflow
 from aiflow.commands import Command, CommandKind
 from aiflow.config.server import ServerConfig
 from aiflow.metadata import migrate
@@ -29,7 +31,6 @@ from aiflow.metadata.checkpoint import last_applied_offset
 from aiflow.metadata.definitions import Workflow as WorkflowRow
 from aiflow.metadata.definitions import WorkflowSnapshot
 from aiflow.metadata.engine import create_engine
-from aiflow.metadata.execution_views import SnapshotCache
 from aiflow.metadata.executions import WorkflowExecution
 from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import session_scope
@@ -43,6 +44,7 @@ from aiflow.scheduler.dispatch import Dispatcher
 from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
 from aiflow.scheduler.main import job_sender
+from aiflow.scheduler.plans import PlanCache
 from notification.client import NotificationClient
 from notification.event import Event
 
@@ -61,7 +63,7 @@ def create_executions(db: Engine, workflow: Workflow, count: int) -> list[int]:
         row = WorkflowRow(namespace="default", name=workflow.name, content="# bench")
         session.add(row)
         session.flush()
-        snapshot = WorkflowSnapshot(workflow_id=row.id, workflow_object=cloudpickle.dumps(workflow), content_hash="b")
+        snapshot = WorkflowSnapshot(workflow_id=row.id, plan=describe_workflow(workflow).to_json(), content_hash="b")
         session.add(snapshot)
         session.flush()
         executions = [WorkflowExecution(workflow_id=row.id, snapshot_id=snapshot.id, status=WorkflowStatus.INIT.value,
@@ -78,7 +80,8 @@ class Bench:
 
     def scheduler(self) -> AbstractContextManager[None]:
         """Run a fresh scheduler loop in a thread until the ``with`` block ends."""
-        loop = SchedulerLoop(self.bus, SchedulerLease(self.bus.redis, 5000), Applier(self.db, utcnow, SnapshotCache()),
+        applier = Applier(self.db, utcnow, PlanCache(), EvaluatorPool(start_evaluator))  # no custom conditions here
+        loop = SchedulerLoop(self.bus, SchedulerLease(self.bus.redis, 5000), applier,
                              Dispatcher(self.db, self._sender), [], utcnow, LoopSettings(idle_wait_ms=100))
         return in_thread(loop.run, "scheduler")
 

@@ -19,7 +19,7 @@ from typing import TypeVar, cast
 import redis
 
 from aiflow.errors import InvalidInputError, NotFoundError
-from notification.codec import decode_entry, encode_fields, entry_id
+from notification.codec import UndecodableEntry, decode_entry, encode_fields, entry_id
 from notification.config import PASSWORD_FILE, NotificationConfig
 from notification.connection import RETRY_BUDGET_S, call_with_retry, connect
 from notification.event import Event
@@ -133,7 +133,7 @@ class NotificationClient:
         keys = [self._keys.meta, self._keys.log]
         return int(self._call(lambda: self._time_to_offset(keys=keys, args=[_to_ms(time)])))
 
-    def read_log(self, after: int, count: int, block_ms: int) -> list[Event]:
+    def read_log(self, after: int, count: int, block_ms: int) -> list[Event | UndecodableEntry]:
         """Return up to ``count`` events of every key after offset ``after``, in offset order.
 
         Waits up to ``block_ms`` for the first one when there is none yet; for a

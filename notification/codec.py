@@ -6,6 +6,8 @@ Entry ids are ``<offset>-0``. Fields: ``t`` (create time, ms; always first), ``k
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from notification.event import Event
 
 _OPTIONAL = (("v", "value"), ("n", "namespace"), ("s", "sender"), ("c", "context"))
@@ -48,3 +50,13 @@ def decode_entry(entry_id_: str | bytes, fields: dict[bytes, bytes]) -> Event:
         offset=offset_of(entry_id_),
         create_time=int(fields[b"t"]),
     )
+
+
+@dataclass(frozen=True)
+class UndecodableEntry:
+    """A stream entry that is not an event of this layout (written by something else, or damaged)."""
+
+    entry_id: str
+    offset: int | None
+    error: str
+    fields: dict[str, str]

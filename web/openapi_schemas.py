@@ -97,12 +97,14 @@ _RECORDS: dict[str, Schema] = {
         end_date=TIME_OR_NULL,
         error=TEXT_OR_NULL,
     ),
-    "Schedule": obj(id=ID, workflow_id=ID, expression=STRING, is_paused=BOOLEAN, create_time=TIME),
+    "Schedule": obj(id=ID, workflow_id=ID, expression=STRING, is_paused=BOOLEAN, error=TEXT_OR_NULL,
+                    create_time=TIME),
     "Trigger": obj(
         id=ID,
         workflow_id=ID,
-        rule={"type": "string", "contentEncoding": "base64", "description": "cloudpickled WorkflowRule"},
+        condition={"type": ["object", "null"], "description": "the condition in the plan format (aiflow.plan)"},
         is_paused=BOOLEAN,
+        error=TEXT_OR_NULL,
         create_time=TIME,
     ),
     "Event": obj(
@@ -160,8 +162,11 @@ _BODIES: dict[str, Schema] = {
     },
     "NewTrigger": {
         "type": "object",
-        "properties": {"rule": {"type": "string", "description": "base64 of a cloudpickled WorkflowRule"}},
-        "required": ["rule"],
+        "properties": {
+            "condition": {"type": "object", "description": "the condition in the plan format (aiflow.plan): "
+                          "kind event, task_status or custom (whose pickled code is checked in a sandbox)"},
+            "rule": {"type": "string", "description": "older clients: base64 of a cloudpickled WorkflowRule"},
+        },
     },
     "NewEvent": {
         "type": "object",

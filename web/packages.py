@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -23,6 +23,7 @@ from aiflow.errors import InvalidInputError
 from aiflow.loader.collect import LoadedWorkflow
 from aiflow.loader.errors import WorkflowFileError
 from aiflow.loader.loader import load_workflow_file
+from aiflow.plan import PlanError, WorkflowPlan
 from notification.event import DEFAULT_NAMESPACE
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -43,8 +44,21 @@ class Package:
         """Where the package is kept in the blob store (shared by identical packages)."""
         return package_key(self.content_hash)
 
-    def workflow(self, name: str | None, namespace: str) -> LoadedWorkflow:
-        """Return the workflow to store in ``namespace``: the one named ``name``, or the only one."""
+    def plan(self, name: str | None, namespace: str) -> WorkflowPlan:
+        """Return the plan to store in ``namespace``: of the workflow named ``name``, or of the only one.
+
+        The plan comes from the sandboxed loader, so it is validated here as the scheduler will read it.
+
+        Raises:
+            InvalidInputError: no such workflow, several without a name, another namespace, or a bad plan.
+        """
+        loaded = self._workflow(name, namespace)
+        plan = WorkflowPlan.from_dict(loaded.plan)
+        if plan.name != loaded.name:
+            raise PlanError(f"the loader described workflow {plan.name!r} as {loaded.name!r}")
+        return replace(plan, namespace=namespace)
+
+    def _workflow(self, name: str | None, namespace: str) -> LoadedWorkflow:
         names = [w.name for w in self.workflows]
         if name is None and len(names) > 1:
             raise InvalidInputError(f"{self.entry} declares workflows {names}; name one with the field 'name'")

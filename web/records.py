@@ -7,7 +7,7 @@ two in step. Times are ISO 8601 in UTC.
 
 from __future__ import annotations
 
-import base64
+import json
 from datetime import datetime
 from typing import Any
 
@@ -95,22 +95,24 @@ def task_execution_record(task_execution: TaskExecution) -> dict[str, Any]:
 
 
 def schedule_record(schedule: WorkflowSchedule) -> dict[str, Any]:
-    """A workflow schedule."""
+    """A workflow schedule; ``error`` says why the scheduler took it out of play (null while in play)."""
     return {
         "id": schedule.id,
         "workflow_id": schedule.workflow_id,
         "expression": schedule.expression,
         "is_paused": schedule.is_paused,
+        "error": schedule.error,
         "create_time": iso(schedule.create_time),
     }
 
 
 def trigger_record(trigger: WorkflowEventTrigger) -> dict[str, Any]:
-    """A workflow trigger; ``rule`` is the base64 cloudpickle of its ``WorkflowRule``."""
+    """A workflow trigger: its ``condition`` in the plan format, and why it is out of play (``error``)."""
     return {
         "id": trigger.id,
         "workflow_id": trigger.workflow_id,
-        "rule": base64.b64encode(trigger.rule).decode("ascii"),
+        "condition": json.loads(trigger.condition) if trigger.condition else None,
         "is_paused": trigger.is_paused,
+        "error": trigger.error,
         "create_time": iso(trigger.create_time),
     }

@@ -40,6 +40,9 @@ class ServerConfig:
     task_heartbeat_timeout: int = option(60, "Seconds without a heartbeat after which a task is failed.")
     task_heartbeat_interval: int = option(10, "Seconds between heartbeats of a running task.")
     local_executor_parallelism: int = option(10, "Concurrency of the worker started on one machine.")
+    condition_evaluation_timeout: float = option(
+        5.0, "Seconds a custom condition may take to evaluate one event; one that takes longer fails its execution."
+    )
     scheduler_lease_period: float = option(
         10.0, "Seconds a scheduler's leadership lasts without renewal; a standby takes over within two."
     )

@@ -6,7 +6,6 @@ because the file is arbitrary user code.
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import os
 import re
@@ -18,45 +17,37 @@ from typing import Any
 import cloudpickle
 
 from aiflow.errors import AIFlowError
+from aiflow.loader.describe import describe_workflow
 from aiflow.loader.errors import WorkflowFileError
 from aiflow.model.validation import WorkflowDefinitionError, validate_workflows
 from aiflow.model.workflow import Workflow
 
+_AIFLOW_PACKAGES = frozenset({"aiflow", "ai_flow", "notification", "notification_service", "workers", "web"})
+"""AIFlow's own packages: importable wherever a plan is evaluated, so never pickled by value."""
+
 
 @dataclass(frozen=True)
 class LoadedWorkflow:
-    """A workflow from a file, serialized with cloudpickle by value.
+    """A workflow from a file: its names and its plan (see :mod:`aiflow.plan`) as JSON data.
 
-    Functions and classes defined in the workflow file travel inside
-    ``payload``, so :meth:`workflow` works where the file cannot be imported.
+    The plan is what the API server stores and the scheduler reads; custom conditions travel
+    inside it pickled by value, so a sandboxed evaluator can load them without the file.
     """
 
     name: str
     namespace: str
     task_names: tuple[str, ...]
-    payload: bytes
-
-    def workflow(self) -> Workflow:
-        """Deserialize the workflow."""
-        workflow = cloudpickle.loads(self.payload)
-        if not isinstance(workflow, Workflow):
-            raise TypeError(f"The payload of {self.name!r} is not a Workflow")
-        return workflow
+    plan: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-compatible data."""
-        return {
-            "name": self.name,
-            "namespace": self.namespace,
-            "task_names": list(self.task_names),
-            "payload": base64.b64encode(self.payload).decode("ascii"),
-        }
+        return {"name": self.name, "namespace": self.namespace, "task_names": list(self.task_names),
+                "plan": self.plan}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LoadedWorkflow:
-        """Rebuild a record made by :meth:`to_dict`."""
-        payload = base64.b64decode(data["payload"])
-        return cls(data["name"], data["namespace"], tuple(data["task_names"]), payload)
+        """Rebuild a record made by :meth:`to_dict` (its plan is validated by whoever stores it)."""
+        return cls(data["name"], data["namespace"], tuple(data["task_names"]), data["plan"])
 
 
 def collect_workflows(path: str) -> list[LoadedWorkflow]:
@@ -72,10 +63,10 @@ def collect_workflows(path: str) -> list[LoadedWorkflow]:
         raise WorkflowFileError(path, None, "The file declares no Workflow at its top level")
     try:
         validate_workflows(workflows)
+        _pickle_package_by_value(os.path.dirname(path))
+        return [_serialize(workflow) for workflow in workflows]
     except WorkflowDefinitionError as err:
         raise WorkflowFileError.at(err.location, path, err.message) from None
-    cloudpickle.register_pickle_by_value(module)
-    return [_serialize(path, workflow) for workflow in workflows]
 
 
 def top_level_workflows(module: ModuleType) -> list[Workflow]:
@@ -118,21 +109,18 @@ def _last_line_in(path: str, tb: TracebackType | None) -> int | None:
     return line
 
 
-def _serialize(path: str, workflow: Workflow) -> LoadedWorkflow:
-    try:
-        payload = cloudpickle.dumps(workflow)
-    except Exception as err:
-        raise _serialization_error(path, workflow, err) from None
-    return LoadedWorkflow(workflow.name, workflow.namespace, tuple(workflow.tasks), payload)
+def _pickle_package_by_value(folder: str) -> None:
+    """Pickle the workflow file's module and every module imported from its package by value.
+
+    A custom condition defined there then unpickles where the package is not importable.
+    """
+    for module in list(sys.modules.values()):
+        file = os.path.abspath(getattr(module, "__file__", None) or os.sep)
+        own = module.__name__.partition(".")[0] in _AIFLOW_PACKAGES or "site-packages" in file
+        if file.startswith(folder + os.sep) and not own:
+            cloudpickle.register_pickle_by_value(module)
 
 
-def _serialization_error(path: str, workflow: Workflow, err: Exception) -> WorkflowFileError:
-    """Blame the first task that cannot be serialized alone, or else the workflow."""
-    for task in workflow.tasks.values():
-        try:
-            cloudpickle.dumps({k: v for k, v in vars(task).items() if k != "workflow"})
-        except Exception:
-            message = f"Task {task.name!r} of workflow {workflow.name!r} cannot be serialized"
-            return WorkflowFileError.at(task.declared_at, path, f"{message}: {err}")
-    message = f"Workflow {workflow.name!r} cannot be serialized: {err}"
-    return WorkflowFileError.at(workflow.declared_at, path, message)
+def _serialize(workflow: Workflow) -> LoadedWorkflow:
+    plan = describe_workflow(workflow)
+    return LoadedWorkflow(workflow.name, workflow.namespace, tuple(workflow.tasks), plan.to_dict())

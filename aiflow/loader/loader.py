@@ -39,25 +39,36 @@ def load_workflow_file(
     file = os.path.abspath(path)
     if not os.path.isfile(file):
         raise WorkflowFileError(file, None, "No such workflow file")
+    ended = run_child(["aiflow.loader.child", file, str(timeout)], None, os.path.dirname(file), timeout)
+    if ended is None:
+        raise WorkflowFileError(file, None, _timed_out(timeout))
+    exit_code, stdout, errors = ended
+    return _result(file, timeout, exit_code, stdout, errors)
+
+
+def run_child(args: list[str], stdin: bytes | None, cwd: str, timeout: float) -> tuple[int, bytes, str] | None:
+    """Run ``python -m ARGS`` in ``cwd`` and return its exit code, stdout and stderr (None: it timed out).
+
+    Whatever it started is killed when it ends.
+    """
     child = subprocess.Popen(
-        [sys.executable, "-m", "aiflow.loader.child", file, str(timeout)],
-        stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", *args],
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        cwd=os.path.dirname(file),
+        cwd=cwd,
         env=_child_environment(),
     )
     try:
-        stdout, stderr = child.communicate(timeout=timeout + _KILL_MARGIN)
+        stdout, stderr = child.communicate(stdin, timeout=timeout + _KILL_MARGIN)
     except subprocess.TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)
         child.communicate()
-        raise WorkflowFileError(file, None, _timed_out(timeout)) from None
+        return None
     finally:
         _kill_leftovers(child.pid)
-    errors = stderr.decode("utf-8", errors="replace")
-    return _result(file, timeout, child.returncode, stdout, errors)
+    return child.returncode, stdout, stderr.decode("utf-8", errors="replace")
 
 
 def _child_environment() -> dict[str, str]:

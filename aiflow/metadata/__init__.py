@@ -22,6 +22,7 @@ from aiflow.metadata.scheduler_state import (
     EventCheckpoint,
     JobOutbox,
     PeriodicTaskTick,
+    RejectedEvent,
     WorkflowExecutionRuleState,
     WorkflowRuleState,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "JobOutbox",
     "Namespace",
     "PeriodicTaskTick",
+    "RejectedEvent",
     "TaskExecution",
     "Workflow",
     "WorkflowEventTrigger",

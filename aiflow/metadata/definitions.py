@@ -17,7 +17,6 @@ from aiflow.metadata.base import Base
 from aiflow.metadata.column_types import (
     NAME_LENGTH,
     Id,
-    LargeBlob,
     LongText,
     UTCDateTime,
     creation_time,
@@ -69,7 +68,9 @@ class WorkflowSnapshot(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workflow_id: Mapped[int] = parent_id("workflow.id", index=False)
-    workflow_object: Mapped[bytes] = mapped_column(LargeBlob, nullable=False, doc="The cloudpickled Workflow.")
+    plan: Mapped[str | None] = mapped_column(
+        LongText, doc="The workflow's scheduling description as JSON (aiflow.plan; revision 0005)."
+    )
     uri: Mapped[str | None] = mapped_column(String(1024), doc="Where the workflow package is stored.")
     entry: Mapped[str | None] = mapped_column(
         String(1024), doc="The workflow file's path in the package, which workers execute (revision 0004)."
@@ -92,15 +93,23 @@ class WorkflowSchedule(Base):
     last_due_time: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), doc="Due time of the last tick the scheduler applied."
     )
+    error: Mapped[str | None] = mapped_column(
+        LongText, doc="Why the scheduler took the schedule out of play; null while in play (revision 0005)."
+    )
 
 
 class WorkflowEventTrigger(Base):
-    """A pickled rule that starts an execution of a workflow when events satisfy it."""
+    """A condition that starts an execution of a workflow when events meet it."""
 
     __tablename__ = "workflow_event_trigger"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workflow_id: Mapped[int] = parent_id("workflow.id")
-    rule: Mapped[bytes] = mapped_column(LargeBlob, nullable=False)
+    condition: Mapped[str | None] = mapped_column(
+        LongText, doc="The condition as JSON (aiflow.plan.conditions; revision 0005)."
+    )
     is_paused: Mapped[bool] = mapped_column(default=False, nullable=False)
     create_time: Mapped[datetime] = creation_time()
+    error: Mapped[str | None] = mapped_column(
+        LongText, doc="Why the scheduler took the trigger out of play; null while in play (revision 0005)."
+    )

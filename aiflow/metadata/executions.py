@@ -20,6 +20,7 @@ from aiflow.metadata.column_types import (
     LongText,
     UTCDateTime,
     parent_id,
+    utcnow,
 )
 
 
@@ -42,6 +43,9 @@ class WorkflowExecution(Base):
     stop_requested: Mapped[bool] = mapped_column(
         default=False, server_default=false(), nullable=False,
         doc="A stop command arrived; the execution ends STOPPED once no task is live.",
+    )
+    create_time: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), default=utcnow, doc="When the row was created (revision 0006; null for older rows)."
     )
 
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from aiflow.metadata.execution_views import IN_CHUNK
 from aiflow.metadata.scheduler_state import JobOutbox
+from aiflow.metadata.session import IN_CHUNK
 
 
 @dataclass(frozen=True)

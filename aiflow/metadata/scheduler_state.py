@@ -10,7 +10,8 @@ they never disagree after a crash:
   event at or below it changes nothing;
 * the outbox holds the start/stop jobs the event caused; they are sent to
   Celery after the commit and marked sent then, so a crash in between sends
-  them again and never loses one.
+  them again and never loses one;
+* rejected events are the events it could not apply, with the reason.
 """
 
 from __future__ import annotations
@@ -94,3 +95,18 @@ class JobOutbox(Base):
     payload: Mapped[str] = mapped_column(LongText, nullable=False, doc="The job's arguments as a JSON object.")
     create_time: Mapped[datetime] = creation_time()
     sent_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RejectedEvent(Base):
+    """An event the scheduler could not apply (undecodable, malformed, or failing), kept with why.
+
+    The scheduler records it and goes on with the next event; users see it through the API.
+    """
+
+    __tablename__ = "rejected_event"
+
+    event_offset: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    namespace: Mapped[str | None] = mapped_column(String(NAME_LENGTH), index=True)
+    event_key: Mapped[str | None] = mapped_column(String(1024))
+    error: Mapped[str] = mapped_column(LongText, nullable=False)
+    create_time: Mapped[datetime] = creation_time()

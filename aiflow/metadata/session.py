@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+IN_CHUNK = 500
+"""Most ids in one ``IN`` list, well under every backend's limit on bound parameters."""
+
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import pickle
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,12 +17,12 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
-import cloudpickle
-
+from aiflow.loader.describe import rebuild_condition
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.rule import WorkflowRule
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from aiflow.ops.errors import AIFlowException
+from aiflow.plan import PlanError, condition_from_dict
 
 M = TypeVar("M", bound="Meta")
 
@@ -182,30 +181,36 @@ class WorkflowScheduleMeta(Meta):
     workflow_id: int
     expression: str
     is_paused: bool
+    error: str | None
     create_time: datetime | None
 
 
 @dataclass(frozen=True)
 class WorkflowEventTriggerMeta(Meta):
-    """An event trigger of a workflow; ``rule`` is its cloudpickled :class:`WorkflowRule`."""
+    """An event trigger of a workflow: its condition in the plan format, and why it is out of play (``error``)."""
 
     id: int
     workflow_id: int
-    rule: bytes
+    condition: dict[str, Any] | None
     is_paused: bool
+    error: str | None
     create_time: datetime | None
 
     def workflow_rule(self) -> WorkflowRule:
-        """Unpickle the rule (its condition's classes must be importable here)."""
-        rule = cloudpickle.loads(self.rule)
-        if not isinstance(rule, WorkflowRule):
-            raise AIFlowException(f"trigger {self.id} holds a {type(rule).__name__}, not a WorkflowRule")
-        return rule
+        """Rebuild the trigger's :class:`WorkflowRule` here (a custom condition is unpickled in this process).
+
+        Raises:
+            AIFlowException: the trigger has no condition (stored by an older version) or a malformed one.
+        """
+        try:
+            return WorkflowRule(rebuild_condition(condition_from_dict(self.condition, f"trigger {self.id}")))
+        except PlanError as exc:
+            raise AIFlowException(str(exc)) from None
 
     def to_row(self) -> dict[str, Any]:
-        """The printable fields; ``rule`` shows the condition, or why it cannot be unpickled here."""
+        """The printable fields; the condition shows as a sentence (a custom one by its name, not its pickle)."""
         try:
-            rule = repr(self.workflow_rule())
-        except (ImportError, AttributeError, pickle.UnpicklingError) as exc:
-            rule = f"<{len(self.rule)} bytes that do not unpickle here: {exc}>"
-        return {**super().to_row(), "rule": rule}
+            condition = condition_from_dict(self.condition, f"trigger {self.id}").describe()
+        except PlanError as exc:
+            condition = f"<unreadable: {exc}>"
+        return {**super().to_row(), "condition": condition}

@@ -1,15 +1,20 @@
 """Workflow triggers: start an execution when events meet a :class:`WorkflowRule`.
 
-The rule travels to the server cloudpickled (by value for what the caller's
-script defines), so its condition may be a class of the caller's own.
+The rule's condition travels to the server in the plan format (:mod:`aiflow.plan`). A condition
+of the caller's own class goes pickled, by value for the caller's own modules, so that the server's
+sandboxes can load it without them.
 """
 
 from __future__ import annotations
 
-import base64
+import os
+import sys
+from typing import Any
 
 import cloudpickle
 
+from aiflow.loader.describe import describe_condition
+from aiflow.model.condition import Condition
 from aiflow.model.rule import WorkflowRule
 from aiflow.ops.attachments import AttachmentApi
 from aiflow.ops.meta import WorkflowEventTriggerMeta
@@ -18,9 +23,19 @@ from notification.event import DEFAULT_NAMESPACE
 _TRIGGERS = AttachmentApi("triggers", "workflow-triggers", WorkflowEventTriggerMeta)
 
 
-def encode_rule(rule: WorkflowRule) -> str:
-    """Return ``rule`` cloudpickled and base64-encoded, as the server expects it."""
-    return base64.b64encode(cloudpickle.dumps(rule)).decode("ascii")
+def trigger_body(rule: WorkflowRule) -> dict[str, Any]:
+    """Return the body that adds a trigger with ``rule``."""
+    _pickle_by_value(rule.condition)
+    return {"condition": describe_condition(rule.condition).to_dict()}
+
+
+def _pickle_by_value(condition: Condition) -> None:
+    """Pickle the condition's class by value when it comes from the caller's own code (not an installed package)."""
+    module = sys.modules.get(type(condition).__module__)
+    file = os.path.abspath(getattr(module, "__file__", None) or os.sep)
+    own = type(condition).__module__.partition(".")[0] in ("aiflow", "ai_flow") or "site-packages" in file
+    if module is not None and module.__name__ != "__main__" and not own:
+        cloudpickle.register_pickle_by_value(module)
 
 
 def add_workflow_trigger(
@@ -31,7 +46,7 @@ def add_workflow_trigger(
     Raises:
         AIFlowException: no such workflow, the rule is refused, or the call failed.
     """
-    return _TRIGGERS.add({"rule": encode_rule(rule)}, workflow_name, namespace)
+    return _TRIGGERS.add(trigger_body(rule), workflow_name, namespace)
 
 
 def delete_workflow_trigger(trigger_id: int) -> None:

@@ -1,52 +1,74 @@
 """Applying a batch of events in one transaction: state changes, rule state, outbox, offset.
 
 Events at or below the stored offset were applied before a crash and are
-skipped, so replaying the log changes nothing.
+skipped, so replaying the log changes nothing. A batch that fails for a reason
+other than an outage is applied again event by event, and the one thing to blame
+(an execution, a trigger, a schedule, or the event itself) is quarantined
+(:mod:`aiflow.scheduler.quarantine`); everything else applies once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-import cloudpickle
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
 from aiflow.errors import AIFlowError, InvalidInputError
 from aiflow.metadata import checkpoint, outbox
-from aiflow.metadata.decision_writer import DecisionWriter, save_rule_state
-from aiflow.metadata.execution_views import LoadedExecution, SnapshotCache, load_executions
-from aiflow.metadata.executions import WorkflowExecution
+from aiflow.metadata.definitions import WorkflowSchedule
+from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.outbox import OutboxJob
 from aiflow.metadata.queries import timers
 from aiflow.metadata.queries.executions import create_execution
+from aiflow.metadata.queries.rejected_events import record_rejected_event
 from aiflow.metadata.queries.workflows import get_workflow_by_id
 from aiflow.metadata.session import session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.execution_type import ExecutionType
-from aiflow.model.status import WorkflowStatus
-from aiflow.scheduler import timer_events
+from aiflow.model.status import TaskStatus, WorkflowStatus
+from aiflow.scheduler import quarantine, timer_events
 from aiflow.scheduler.engine import engine
 from aiflow.scheduler.engine.decisions import Decision
-from aiflow.scheduler.engine.view import ExecutionView
+from aiflow.scheduler.engine.rules import CustomEvaluator
+from aiflow.scheduler.engine.view import LIVE_TASK_STATUSES, ExecutionView
+from aiflow.scheduler.faults import is_transient
+from aiflow.scheduler.plans import PlanCache
+from aiflow.scheduler.quarantine import LogEntry
 from aiflow.scheduler.routing import ExecutionRouter
+from aiflow.scheduler.scope import EXECUTION, SCHEDULE, TRIGGER, Scope
 from aiflow.scheduler.triggers import TriggerSet
+from aiflow.scheduler.views import LoadedExecution, load_executions
+from aiflow.scheduler.writer import DecisionWriter, save_rule_state
+from notification.codec import UndecodableEntry
 from notification.event import Event
 
 logger = logging.getLogger(__name__)
+
+class Rejection:
+    """An event the scheduler cannot apply at all (undecodable or malformed): it is recorded and skipped."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+#: What an event asks of the scheduler: a command, a timer, the event itself (for the rules), or nothing.
+Happening = Command | timer_events.TimerEvent | Event | Rejection
 
 
 class Batch:
     """The views loaded while one transaction applies events, and the jobs it wrote."""
 
-    def __init__(self, session: Session, snapshots: SnapshotCache, now: datetime) -> None:
+    def __init__(self, session: Session, plans: PlanCache, now: datetime, scope: Scope) -> None:
         self.session = session
         self.now = now
-        self._snapshots = snapshots
+        self.scope = scope
+        self._plans = plans
         self._loaded: dict[int, LoadedExecution] = {}
         self._state_before: dict[int, dict[str, bytes]] = {}
         self._writer = DecisionWriter(session, now)
@@ -54,10 +76,9 @@ class Batch:
     def preload(self, execution_ids: set[int]) -> None:
         """Load the executions not loaded yet among ``execution_ids``, all with the same few queries."""
         missing = execution_ids - self._loaded.keys()
-        for execution_id, loaded in load_executions(self.session, missing, self._snapshots).items():
+        for execution_id, loaded in load_executions(self.session, missing, self._plans).items():
             self._loaded[execution_id] = loaded
-            state = loaded.view.rule_state
-            self._state_before[execution_id] = {name: cloudpickle.dumps(value) for name, value in state.items()}
+            self._state_before[execution_id] = dict(loaded.view.rule_state)
 
     def load(self, execution_id: int) -> LoadedExecution | None:
         """Return the execution with its view, loading it once per batch."""
@@ -65,9 +86,10 @@ class Batch:
             self.preload({execution_id})
         return self._loaded.get(execution_id)
 
-    def happened_at(self, event: Event) -> None:
-        """Date what the next steps write with ``event``'s time on the bus (the batch's time if it has none)."""
-        self._writer.at = datetime.fromtimestamp(event.create_time / 1000, UTC) if event.create_time else self.now
+    def happened_at(self, entry: LogEntry) -> None:
+        """Date what the next steps write with the entry's time on the bus (the batch's time if it has none)."""
+        create_time = entry.create_time if isinstance(entry, Event) else None
+        self._writer.at = datetime.fromtimestamp(create_time / 1000, UTC) if create_time else self.now
 
     def write(self, loaded: LoadedExecution, decisions: list[Decision], execution_type: ExecutionType) -> None:
         """Write one engine step's decisions about an execution."""
@@ -81,46 +103,100 @@ class Batch:
         return self._writer.finish()
 
 
+class _TrialOver(Exception):
+    """Ends a trial transaction, which is rolled back whatever it did."""
+
+
 class Applier:
     """Applies events to the metadata database, exactly once, in log order."""
 
-    def __init__(self, engine_: Engine, clock: Callable[[], datetime], snapshots: SnapshotCache) -> None:
+    def __init__(self, engine_: Engine, clock: Callable[[], datetime], plans: PlanCache,
+                 custom: CustomEvaluator) -> None:
         self._engine = engine_
         self._clock = clock
-        self._snapshots = snapshots
+        self._plans = plans
+        self._custom = custom
         self.router = ExecutionRouter()
         self.triggers = TriggerSet()
         #: The lease's fencing token; every commit is refused once a newer one has committed.
         self.fencing_token: int | None = None
 
     def recover(self) -> int:
-        """Rebuild the routing indexes from the database; return the offset to resume after."""
-        with session_scope(self._engine) as session:
-            self.router.rebuild(session, self._snapshots)
-            self.triggers.rebuild(session)
-            return checkpoint.last_applied_offset(session)
+        """Rebuild the routing indexes from the database; return the offset to resume after.
 
-    def apply(self, events: list[Event], sent_jobs: Sequence[int] = ()) -> list[OutboxJob]:
-        """Apply ``events`` (ascending offsets) in one transaction; return the outbox jobs to send.
-
-        The same transaction marks ``sent_jobs`` sent: jobs the broker has accepted since the last one.
+        Executions in play whose plan cannot be read are failed now, and unreadable triggers marked broken.
         """
         with session_scope(self._engine) as session:
-            if self.fencing_token is not None:
-                checkpoint.fence(session, self.fencing_token)
-            applied = checkpoint.last_applied_offset(session)
-            batch = Batch(session, self._snapshots, self._clock())
-            outbox.mark_sent(session, sent_jobs, batch.now)
-            fresh = [(event, _parse(event)) for event in events if (event.offset or 0) > applied]
-            batch.preload(self._concerned([happening for _, happening in fresh]))
-            for event, happening in fresh:
-                self._apply_one(batch, event, happening)
-            jobs = batch.finish()
-            if fresh:
-                checkpoint.advance(session, fresh[-1][0].offset or 0)
-            return jobs
+            self._fence(session)
+            self.router.rebuild(session, self._plans)
+            self.triggers.rebuild(session)
+            batch = Batch(session, self._plans, self._clock(), Scope())
+            batch.preload({execution_id for execution_id, _ in self.router.broken})
+            for execution_id, namespace in self.router.broken:
+                self._step(batch, execution_id, lambda view: [], ExecutionType.EVENT, namespace)
+            batch.finish()
+            return checkpoint.last_applied_offset(session)
 
-    def _concerned(self, happenings: list[Happening | None]) -> set[int]:
+    def apply(self, entries: list[LogEntry], sent_jobs: Sequence[int] = ()) -> list[OutboxJob]:
+        """Apply ``entries`` (ascending offsets) in one transaction; return the outbox jobs to send.
+
+        The same transaction marks ``sent_jobs`` sent: jobs the broker has accepted since the last one.
+        If the batch fails for a reason other than an outage, it is applied event by event instead.
+        """
+        try:
+            return self.transaction(entries, sent_jobs, Scope())
+        except checkpoint.FencedOut:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            logger.exception("Scheduler: a batch of %s events failed; applying them one by one", len(entries))
+            self.recover()
+            return quarantine.apply_singly(self, entries, sent_jobs)
+
+    def transaction(self, entries: Sequence[LogEntry], sent_jobs: Sequence[int], scope: Scope,
+                    trial: bool = False) -> list[OutboxJob]:
+        """Apply ``entries`` within ``scope`` in one transaction; a ``trial`` is rolled back.
+
+        The in-memory indexes follow what was applied: after a trial or a failure, :meth:`recover`.
+        """
+        try:
+            with session_scope(self._engine) as session:
+                self._fence(session)
+                applied = checkpoint.last_applied_offset(session)
+                batch = Batch(session, self._plans, self._clock(), scope)
+                outbox.mark_sent(session, sent_jobs, batch.now)
+                fresh = [(entry, _parse(entry)) for entry in entries if _offset(entry) > applied]
+                if scope.is_everything:
+                    batch.preload(self._concerned([happening for _, happening in fresh]))
+                for entry, happening in fresh:
+                    self._apply_one(batch, entry, happening)
+                jobs = batch.finish()
+                if fresh:
+                    checkpoint.advance(session, _offset(fresh[-1][0]))
+                if trial:
+                    raise _TrialOver
+                return jobs
+        except _TrialOver:
+            return []
+
+    def reject(self, entry: LogEntry, error: str, executions: Sequence[int], sent_jobs: Sequence[int]) -> None:
+        """The last resort: record the entry as rejected, fail ``executions`` row by row, advance past it."""
+        with session_scope(self._engine) as session:
+            self._fence(session)
+            now = self._clock()
+            outbox.mark_sent(session, sent_jobs, now)
+            if _offset(entry) > checkpoint.last_applied_offset(session):
+                _record_rejection(session, entry, error)
+                for execution_id in executions:
+                    _fail_rows(session, execution_id, error, now)
+                checkpoint.advance(session, _offset(entry))
+
+    def _fence(self, session: Session) -> None:
+        if self.fencing_token is not None:
+            checkpoint.fence(session, self.fencing_token)
+
+    def _concerned(self, happenings: list[Happening]) -> set[int]:
         """Return the executions that happenings name, or that the router sends them to before the batch."""
         ids: set[int] = set()
         for happening in happenings:
@@ -130,89 +206,164 @@ class Applier:
                 ids.add(happening.workflow_execution_id)
         return ids
 
-    def _apply_one(self, batch: Batch, event: Event, happening: Happening | None) -> None:
-        batch.happened_at(event)
+    def _apply_one(self, batch: Batch, entry: LogEntry, happening: Happening) -> None:
+        batch.happened_at(entry)
+        if isinstance(happening, Rejection):
+            logger.warning("Scheduler: rejected the entry at offset %s: %s", _offset(entry), happening.reason)
+            _record_rejection(batch.session, entry, happening.reason)
+            return
+        assert isinstance(entry, Event)
         if isinstance(happening, Command):
-            self._apply_command(batch, happening)
+            self._apply_command(batch, happening, entry)
         elif isinstance(happening, Event):
-            for execution_id in self.router.targets(event):
-                self._step(batch, execution_id, lambda view: engine.apply_event(view, event), ExecutionType.EVENT)
-            for workflow_id in self.triggers.fired(batch.session, event):
-                self._start_new(batch, workflow_id, ExecutionType.EVENT, event)
-        elif happening is not None:
-            self._apply_timer(batch, happening, event)
+            custom = self._custom
+            for execution_id in self.router.targets(entry):
+                self._step(batch, execution_id, lambda view: engine.apply_event(view, entry, custom),
+                           ExecutionType.EVENT, entry.namespace)
+            for trigger_id, workflow_id in self.triggers.fired(batch.session, entry, custom, batch.scope):
+                with batch.scope.unit(TRIGGER, trigger_id):
+                    self._start_new(batch, workflow_id, ExecutionType.EVENT, entry)
+        else:
+            self._apply_timer(batch, happening, entry)
 
     def _apply_timer(self, batch: Batch, timer: timer_events.TimerEvent, event: Event) -> None:
-        if isinstance(timer, timer_events.ScheduleTick):
-            workflow_id = timers.claim_schedule_tick(batch.session, timer.schedule_id, timer.due)
+        if isinstance(timer, timer_events.ScheduleTick | timer_events.ScheduleFault):
+            self._apply_schedule(batch, timer, event)
+        elif not isinstance(timer, timer_events.PeriodicTick) or timers.record_periodic_due(
+                batch.session, timer.workflow_execution_id, timer.task_name, timer.due):
+            execution_type = ExecutionType.PERIODIC if isinstance(timer, timer_events.PeriodicTick) else \
+                ExecutionType.EVENT
+            self._step(batch, timer.workflow_execution_id, _timer_step(timer), execution_type, event.namespace)
+
+    def _apply_schedule(self, batch: Batch, timer: timer_events.ScheduleTick | timer_events.ScheduleFault,
+                        event: Event) -> None:
+        schedule_id = timer.schedule_id
+        if not batch.scope.allows(SCHEDULE, schedule_id):
+            return
+        with batch.scope.unit(SCHEDULE, schedule_id):
+            schedule = batch.session.get(WorkflowSchedule, schedule_id)
+            if schedule is None or get_workflow_by_id(batch.session, schedule.workflow_id).namespace != event.namespace:
+                return
+            fault = batch.scope.fault(SCHEDULE, schedule_id)
+            if isinstance(timer, timer_events.ScheduleFault):
+                fault = fault or f"{timer.expression!r} cannot be evaluated: {timer.error}"
+            if fault is not None:
+                _break_schedule(schedule, fault)
+                return
+            assert isinstance(timer, timer_events.ScheduleTick)
+            workflow_id = timers.claim_schedule_tick(batch.session, schedule_id, timer.due)
             if workflow_id is not None:
                 self._start_new(batch, workflow_id, ExecutionType.PERIODIC, event)
-        elif isinstance(timer, timer_events.PeriodicTick):
-            if timers.record_periodic_due(batch.session, timer.workflow_execution_id, timer.task_name, timer.due):
-                task = timer.task_name
-                self._step(batch, timer.workflow_execution_id,
-                           lambda view: engine.act_on_task(view, task, TaskAction.RESTART), ExecutionType.PERIODIC)
-        else:
-            retry = timer
-            self._step(batch, retry.workflow_execution_id, lambda view: engine.retry_due(
-                view, retry.task_name, retry.task_execution_id, retry.try_number), ExecutionType.EVENT)
 
     def _start_new(self, batch: Batch, workflow_id: int, execution_type: ExecutionType, event: Event) -> None:
-        """Create and start an execution of a workflow's current snapshot (schedule tick or trigger)."""
+        """Create and start an execution of a workflow's current snapshot (schedule tick or trigger).
+
+        The new execution is part of the trigger's or schedule's unit: a failure to start it is theirs.
+        """
         try:
             execution = create_execution(batch.session, get_workflow_by_id(batch.session, workflow_id), execution_type)
         except AIFlowError as exc:
             logger.info("Scheduler: not starting workflow %s: %s", workflow_id, exc)
             return
         execution.event_offset = event.offset
-        self._step(batch, execution.id, engine.start_execution, execution_type)
+        self._step(batch, execution.id, engine.start_execution, execution_type, event.namespace, own_unit=False)
 
-    def _apply_command(self, batch: Batch, command: Command) -> None:
-        kind, execution_id = command.kind, command.workflow_execution_id
+    def _apply_command(self, batch: Batch, command: Command, event: Event) -> None:
+        kind, execution_id, namespace = command.kind, command.workflow_execution_id, event.namespace
         if kind == CommandKind.START_WORKFLOW_EXECUTION and execution_id is not None:
-            self._step(batch, execution_id, engine.start_execution, ExecutionType.MANUAL)
+            self._step(batch, execution_id, engine.start_execution, ExecutionType.MANUAL, namespace)
         elif kind == CommandKind.STOP_WORKFLOW_EXECUTION and execution_id is not None:
-            self._step(batch, execution_id, engine.stop_execution, ExecutionType.MANUAL)
+            self._step(batch, execution_id, engine.stop_execution, ExecutionType.MANUAL, namespace)
         elif kind == CommandKind.STOP_ALL_WORKFLOW_EXECUTIONS and command.workflow_id is not None:
             for running in _running_of_workflow(batch.session, command.workflow_id):
-                self._step(batch, running, engine.stop_execution, ExecutionType.MANUAL)
+                self._step(batch, running, engine.stop_execution, ExecutionType.MANUAL, namespace)
         elif kind in (CommandKind.WORKFLOW_CHANGED, CommandKind.TRIGGERS_CHANGED) and command.workflow_id:
             self.triggers.refresh_workflow(batch.session, command.workflow_id)
         elif kind in _TASK_COMMANDS and execution_id is not None and command.task_name:
             action, task = _TASK_COMMANDS[kind], command.task_name
-            self._step(batch, execution_id, lambda view: engine.act_on_task(view, task, action), ExecutionType.MANUAL)
+            self._step(batch, execution_id, lambda view: engine.act_on_task(view, task, action), ExecutionType.MANUAL,
+                       namespace)
 
     def _step(self, batch: Batch, execution_id: int, step: Callable[[ExecutionView], list[Decision]],
-              execution_type: ExecutionType) -> None:
-        loaded = batch.load(execution_id)
-        if loaded is None:
-            logger.warning("Scheduler: no workflow execution %s; event skipped", execution_id)
+              execution_type: ExecutionType, namespace: str | None, own_unit: bool = True) -> None:
+        """Apply ``step`` to an execution of ``namespace`` (a quarantined or broken one is failed instead)."""
+        scope = batch.scope
+        if own_unit and not scope.allows(EXECUTION, execution_id):
             return
-        decisions = step(loaded.view)
-        batch.write(loaded, decisions, execution_type)
-        self.router.track(loaded.view)
-        if decisions:
-            logger.info("Scheduler: execution=%s %s", execution_id, decisions)
+        with scope.unit(EXECUTION, execution_id) if own_unit else _no_unit():
+            loaded = batch.load(execution_id)
+            if loaded is None:
+                logger.info("Scheduler: no workflow execution %s; event skipped", execution_id)
+                return
+            view = loaded.view
+            if view.namespace != (namespace or ""):
+                logger.debug("Scheduler: execution %s is not of namespace %r; event ignored", execution_id, namespace)
+                return
+            fault = scope.fault(EXECUTION, execution_id) or view.broken
+            decisions = engine.fail_execution(view, fault) if fault else step(view)
+            batch.write(loaded, decisions, execution_type)
+            self.router.track(view)
+            if decisions:
+                logger.info("Scheduler: execution=%s %s", execution_id, decisions)
 
 
-#: What an event asks of the scheduler: a command, a timer, or (the event itself) a plain event for the rules.
-Happening = Command | timer_events.TimerEvent | Event
-
-_NAMING_AN_EXECUTION = (Command, timer_events.PeriodicTick, timer_events.RetryDue)
-
-
-def _parse(event: Event) -> Happening | None:
-    """Return what ``event`` asks for; None (logged) when it is malformed."""
-    try:
-        if event.key == COMMAND_EVENT_KEY:
-            return Command.from_event(event)
-        return timer_events.from_event(event) or event
-    except (InvalidInputError, TypeError, ValueError) as exc:
-        logger.warning("Scheduler: skipped malformed event at offset %s: %s", event.offset, exc)
-        return None
-
-
+_NAMING_AN_EXECUTION = (Command, timer_events.PeriodicTick, timer_events.RetryDue, timer_events.ExecutionFault,
+                        timer_events.StartMissed)
 _TASK_COMMANDS = {CommandKind.START_TASK_EXECUTION: TaskAction.START, CommandKind.STOP_TASK_EXECUTION: TaskAction.STOP}
+_START_MISSED = ("its start command never reached the scheduler (the event bus was unreachable when it was "
+                 "started); start the workflow again")
+
+
+def _timer_step(timer: timer_events.TimerEvent) -> Callable[[ExecutionView], list[Decision]]:
+    """What a timer event does to the execution it names."""
+    if isinstance(timer, timer_events.PeriodicTick):
+        return lambda view: engine.act_on_task(view, timer.task_name, TaskAction.RESTART)
+    if isinstance(timer, timer_events.RetryDue):
+        return lambda view: engine.retry_due(view, timer.task_name, timer.task_execution_id, timer.try_number)
+    if isinstance(timer, timer_events.ExecutionFault):
+        return lambda view: engine.fail_execution(view, timer.error)
+    return lambda view: engine.fail_execution(view, _START_MISSED) if view.status == WorkflowStatus.INIT else []
+
+
+def _no_unit() -> contextlib.nullcontext[None]:
+    return contextlib.nullcontext()
+
+
+def _offset(entry: LogEntry) -> int:
+    return entry.offset or 0
+
+
+def _parse(entry: LogEntry) -> Happening:
+    """Return what ``entry`` asks for; a :class:`Rejection` when it is undecodable or malformed."""
+    if isinstance(entry, UndecodableEntry):
+        return Rejection(f"the entry {entry.entry_id} cannot be decoded: {entry.error}; fields: {entry.fields}")
+    try:
+        if entry.key == COMMAND_EVENT_KEY:
+            return Command.from_event(entry)
+        return timer_events.from_event(entry) or entry
+    except (InvalidInputError, TypeError, ValueError) as exc:
+        return Rejection(f"malformed {entry.key!r} event: {exc}")
+
+
+def _record_rejection(session: Session, entry: LogEntry, error: str) -> None:
+    namespace = entry.namespace if isinstance(entry, Event) else entry.fields.get("n")
+    key = entry.key if isinstance(entry, Event) else entry.fields.get("k")
+    record_rejected_event(session, _offset(entry), namespace, key, error)
+
+
+def _break_schedule(schedule: WorkflowSchedule, error: str) -> None:
+    logger.warning("Scheduler: schedule %s taken out of play: %s", schedule.id, error)
+    schedule.error = error
+
+
+def _fail_rows(session: Session, execution_id: int, error: str, now: datetime) -> None:
+    """Fail an execution and its live tasks with plain updates, for when even loading it fails."""
+    live = [status.value for status in LIVE_TASK_STATUSES]
+    session.execute(update(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id,
+                                                TaskExecution.status.in_(live))
+                    .values(status=TaskStatus.FAILED.value, error=error, end_date=now))
+    session.execute(update(WorkflowExecution).where(WorkflowExecution.id == execution_id)
+                    .values(status=WorkflowStatus.FAILED.value, error=error, end_date=now))
 
 
 def _running_of_workflow(session: Session, workflow_id: int) -> list[int]:

@@ -3,10 +3,14 @@
 * :class:`ScheduleTicker`: a workflow schedule is due -> :class:`ScheduleTick`.
 * :class:`PeriodicTicker`: a periodic task of a running execution is due -> :class:`PeriodicTick`.
 * :class:`RetryTimer`: a RETRYING try's delay has passed -> :class:`RetryDue`.
-* :class:`HeartbeatWatch`: a RUNNING try's heartbeat expired -> a FAILED task status report.
+* :class:`~aiflow.scheduler.heartbeat_watch.HeartbeatWatch` and the housekeeping in
+  :mod:`aiflow.scheduler.housekeeping`.
 
 Published events carry a request id derived from what they identify, so a chore
-that runs twice before its first event is applied stores one event.
+that runs twice before its first event is applied stores one event. What one
+schedule or execution brings that cannot be evaluated is published as a fault
+(:class:`ScheduleFault`, :class:`ExecutionFault`), which takes it out of play,
+and the chore goes on with the others.
 """
 
 from __future__ import annotations
@@ -17,15 +21,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from aiflow.metadata.execution_views import SnapshotCache
 from aiflow.metadata.queries import timers
 from aiflow.metadata.session import session_scope
 from aiflow.model.periodic import PeriodicExpression
 from aiflow.model.status import TaskStatus
-from aiflow.scheduler.timer_events import SCHEDULER_SENDER, PeriodicTick, RetryDue, ScheduleTick, to_event
-from aiflow.status_events import TaskStatusReport
+from aiflow.plan import PlanError
+from aiflow.scheduler.plans import PlanCache
+from aiflow.scheduler.timer_events import (
+    ExecutionFault,
+    PeriodicTick,
+    RetryDue,
+    ScheduleFault,
+    ScheduleTick,
+    TimerEvent,
+    to_event,
+)
 from notification.client import NotificationClient
-from notification.keys import TaskKeys
 
 logger = logging.getLogger(__name__)
 
@@ -49,86 +60,73 @@ class IntervalChore(ABC):
     def run(self, now: datetime) -> None:
         """Look at the database and publish what is due at ``now``."""
 
+    def publish(self, timer: TimerEvent, namespace: str) -> None:
+        self._bus.send_event(to_event(timer, namespace), request_id=timer.request_id)
+
 
 class ScheduleTicker(IntervalChore):
     def run(self, now: datetime) -> None:
         with session_scope(self._engine) as session:
             schedules = timers.active_schedules(session)
         for schedule in schedules:
-            due = PeriodicExpression.parse(schedule.expression).latest_due(schedule.last_due, now)
+            try:
+                due = PeriodicExpression.parse(schedule.expression).latest_due(schedule.last_due, now)
+            except Exception as exc:  # one schedule that cannot be evaluated must not stop the others
+                self.publish(ScheduleFault(schedule.id, schedule.expression, f"{type(exc).__name__}: {exc}"),
+                             schedule.namespace)
+                continue
             if due is not None:
-                tick = ScheduleTick(schedule.id, due)
-                self._bus.send_event(to_event(tick, schedule.namespace), request_id=tick.request_id)
+                self.publish(ScheduleTick(schedule.id, due), schedule.namespace)
 
 
 class PeriodicTicker(IntervalChore):
-    def __init__(self, engine: Engine, bus: NotificationClient, interval: timedelta, snapshots: SnapshotCache) -> None:
+    def __init__(self, engine: Engine, bus: NotificationClient, interval: timedelta, plans: PlanCache) -> None:
         super().__init__(engine, bus, interval)
-        self._snapshots = snapshots
+        self._plans = plans
 
     def run(self, now: datetime) -> None:
-        ticks = []
+        due: list[tuple[TimerEvent, str]] = []
         with session_scope(self._engine) as session:
             for execution, namespace in timers.running_executions(session):
-                workflow = self._snapshots.workflow(session, execution.snapshot_id)
+                try:
+                    plan = self._plans.plan(session, execution.snapshot_id)
+                except PlanError:
+                    continue  # the execution is failed by the applier the next time it is touched
+                if not plan.has_periodic_task:
+                    continue
                 last_due = timers.periodic_last_due(session, execution.id)
-                for name, task in workflow.tasks.items():
+                for name, task in plan.tasks.items():
                     start = last_due.get(name) or execution.begin_date
-                    if task.periodic_expression is None or start is None:
+                    if task.periodic is None or start is None:
                         continue
-                    due = task.periodic_expression.latest_due(start, now)
-                    if due is not None:
-                        ticks.append((PeriodicTick(execution.id, name, due), namespace))
-        for tick, namespace in ticks:
-            self._bus.send_event(to_event(tick, namespace), request_id=tick.request_id)
+                    try:
+                        tick = task.periodic.latest_due(start, now)
+                    except Exception as exc:  # fails this execution only
+                        due.append((ExecutionFault(execution.id, f"periodic task {name!r}: {exc!r}"), namespace))
+                        break
+                    if tick is not None:
+                        due.append((PeriodicTick(execution.id, name, tick), namespace))
+        for timer, namespace in due:
+            self.publish(timer, namespace)
 
 
 class RetryTimer(IntervalChore):
-    def __init__(self, engine: Engine, bus: NotificationClient, interval: timedelta, snapshots: SnapshotCache) -> None:
+    def __init__(self, engine: Engine, bus: NotificationClient, interval: timedelta, plans: PlanCache) -> None:
         super().__init__(engine, bus, interval)
-        self._snapshots = snapshots
+        self._plans = plans
 
     def run(self, now: datetime) -> None:
-        due = []
+        due: list[tuple[TimerEvent, str]] = []
         with session_scope(self._engine) as session:
-            for attempt in timers.tries_in_status(session, TaskStatus.RETRYING):
-                delay = self._snapshots.workflow(session, attempt.snapshot_id).tasks[attempt.task_name].retry_delay
+            for attempt in timers.tries_in_status(session, [TaskStatus.RETRYING]):
+                try:
+                    delay = self._plans.plan(session, attempt.snapshot_id).tasks[attempt.task_name].retry_delay
+                except (PlanError, KeyError) as exc:
+                    due.append((ExecutionFault(attempt.workflow_execution_id, f"a retry cannot be planned: {exc}"),
+                                attempt.namespace))
+                    continue
                 if attempt.since is None or attempt.since + delay <= now:
-                    due.append(attempt)
-        for attempt in due:
-            retry = RetryDue(attempt.workflow_execution_id, attempt.task_name, attempt.task_execution_id,
-                             attempt.try_number)
-            self._bus.send_event(to_event(retry, attempt.namespace), request_id=retry.request_id)
-
-
-class HeartbeatWatch(IntervalChore):
-    """Fails RUNNING tries whose worker stopped sending heartbeats for ``timeout``."""
-
-    def __init__(self, engine: Engine, bus: NotificationClient, interval: timedelta, timeout: timedelta,
-                 keys: TaskKeys) -> None:
-        super().__init__(engine, bus, interval)
-        self._timeout = timeout
-        self._keys = keys
-
-    def run(self, now: datetime) -> None:
-        with session_scope(self._engine) as session:
-            running = timers.tries_in_status(session, TaskStatus.RUNNING)
-        old_enough = [t for t in running if t.since is None or t.since + self._timeout <= now]
-        if not old_enough:
-            return
-        pipe = self._bus.redis.pipeline(transaction=False)
-        for attempt in old_enough:
-            pipe.exists(self._keys.heartbeat(attempt.task_execution_id, attempt.try_number))
-        for attempt, alive in zip(old_enough, pipe.execute(), strict=True):
-            if not alive:
-                self._report_dead(attempt)
-
-    def _report_dead(self, attempt: timers.TaskTry) -> None:
-        error = f"no heartbeat for {int(self._timeout.total_seconds())}s: the worker running it is gone"
-        report = TaskStatusReport(attempt.namespace, attempt.workflow_execution_id, attempt.task_name,
-                                  attempt.task_execution_id, attempt.try_number, TaskStatus.FAILED, error)
-        logger.warning("Scheduler: task execution %s try %s %s", attempt.task_execution_id, attempt.try_number, error)
-        request_id = f"heartbeat:{attempt.task_execution_id}:{attempt.try_number}"
-        self._bus.send_event(report.to_event(SCHEDULER_SENDER), request_id=request_id)
-
-
+                    due.append((RetryDue(attempt.workflow_execution_id, attempt.task_name,
+                                         attempt.task_execution_id, attempt.try_number), attempt.namespace))
+        for timer, namespace in due:
+            self.publish(timer, namespace)

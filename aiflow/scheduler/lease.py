@@ -17,6 +17,7 @@ import uuid
 
 import redis
 
+from aiflow.backoff import Outage
 from aiflow.errors import ConflictError
 from notification.keys import DEFAULT_PREFIX
 
@@ -110,14 +111,16 @@ class SchedulerLease:
         self._renewer.start()
 
     def _renew_until_stopped(self) -> None:
+        outage = Outage(logger, "Scheduler lease")
         while not self._stop_renewing.wait(self.renew_interval_s):
             try:
                 self.renew()
+                outage.succeeded()
             except LeaseLost:
                 self._lost.set()
                 return
             except redis.RedisError as exc:  # the next renewal may get through; expiry is what counts
-                logger.warning("Scheduler: renewing the lease failed: %s", exc)
+                outage.failed(exc)
 
     @property
     def _value(self) -> str:

@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+import redis
+
+from aiflow.backoff import Outage
 from aiflow.metadata.checkpoint import FencedOut
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.crash_points import EVENT_READ, OUTBOX_SENT, STATE_COMMITTED, crash_point
 from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler.faults import is_transient
 from aiflow.scheduler.lease import LeaseLost, SchedulerLease
-from notification.event import Event
+from aiflow.scheduler.quarantine import LogEntry
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ logger = logging.getLogger(__name__)
 class EventLog(Protocol):
     """Where the scheduler reads events from (a :class:`~notification.client.NotificationClient`)."""
 
-    def read_log(self, after: int, count: int, block_ms: int) -> list[Event]: ...
+    def read_log(self, after: int, count: int, block_ms: int) -> list[LogEntry]: ...
 
 
 class Chore(Protocol):
@@ -43,16 +47,20 @@ class LoopSettings:
     idle_wait_ms: int = 200
     #: Longest wait for new events while sent jobs wait to be marked sent with the next batch.
     mark_wait_ms: int = 1
-    #: Pause after an error before the loop recovers and tries again.
-    error_backoff_s: float = 1.0
 
 
 class SchedulerLoop:
-    """Applies the event log to the metadata database until ``stop`` is set."""
+    """Applies the event log to the metadata database until ``stop`` is set.
+
+    It never exits on its own: an outage of Redis or the database is waited out with capped
+    backoff (logged once when it starts and once when it ends), and any other failure of a turn
+    is logged and recovered from.
+    """
 
     def __init__(
         self, log: EventLog, lease: SchedulerLease, applier: Applier, dispatcher: Dispatcher,
         chores: Sequence[Chore], clock: Callable[[], datetime], settings: LoopSettings = LoopSettings(),
+        outage: Outage | None = None,
     ) -> None:
         self._log = log
         self._lease = lease
@@ -61,11 +69,17 @@ class SchedulerLoop:
         self._chores = chores
         self._clock = clock
         self._settings = settings
+        #: Shared with the chores that must know when Redis or the database was last away.
+        self._outage = outage or Outage(logger, "Scheduler")
 
     def run(self, stop: threading.Event) -> None:
         """Wait for the lease as a standby, then lead until ``stop`` is set or the lease is lost."""
         while not stop.is_set():
-            token = self._lease.acquire(stop)
+            try:
+                token = self._lease.acquire(stop)
+            except redis.RedisError as exc:
+                stop.wait(self._outage.failed(exc))
+                continue
             if token is None:
                 return
             logger.info("Scheduler: leading with fencing token %s", token)
@@ -75,23 +89,46 @@ class SchedulerLoop:
             except LeaseLost:
                 logger.warning("Scheduler: lost the lease; standing by")
             finally:
-                self._lease.release()
+                self._release()
 
     def _lead(self, stop: threading.Event) -> None:
-        """Recover, then loop; errors of one turn are logged and recovered from."""
-        offset = self._recover()
+        """Recover, then loop; a failed turn is retried after recovering again (outages with backoff)."""
+        offset: int | None = None
         while not stop.is_set():
-            self._lease.check()
             try:
+                self._lease.check()
+                if offset is None:
+                    offset = self._recover()
                 offset = self._turn(offset)
+                self._outage.succeeded()
             except FencedOut as exc:
                 raise LeaseLost(str(exc)) from exc
-            except Exception:  # the shell survives any failure of one turn
-                logger.exception("Scheduler: turn failed after offset %s; recovering", offset)
-                if stop.wait(self._settings.error_backoff_s):
+            except LeaseLost:
+                raise
+            except Exception as exc:  # the shell survives any failure of one turn
+                offset = None
+                if stop.wait(self._delay_after(exc)):
                     return
-                offset = self._recover()
-        self._dispatcher.mark_published(self._clock())  # a clean stop leaves no job to send again
+        self._mark_published()
+
+    def _delay_after(self, error: Exception) -> float:
+        if is_transient(error):
+            return self._outage.failed(error)
+        logger.exception("Scheduler: turn failed; recovering")
+        return self._outage.backoff.next_delay()
+
+    def _mark_published(self) -> None:
+        """On a clean stop, mark what was sent, so that no job goes again (if the database answers)."""
+        try:
+            self._dispatcher.mark_published(self._clock())
+        except Exception as exc:  # the jobs are sent again on recovery, which is harmless
+            logger.warning("Scheduler: sent jobs not marked sent on stopping: %s", exc)
+
+    def _release(self) -> None:
+        try:
+            self._lease.release()
+        except redis.RedisError as exc:  # it expires by itself
+            logger.warning("Scheduler: the lease was not released: %s", exc)
 
     def _recover(self) -> int:
         offset = self._applier.recover()
@@ -106,16 +143,25 @@ class SchedulerLoop:
         """
         marks_waiting = self._dispatcher.has_published
         wait_ms = self._settings.mark_wait_ms if marks_waiting else self._settings.idle_wait_ms
-        events = self._log.read_log(offset, self._settings.batch_size, wait_ms)
-        if events:
+        entries = self._log.read_log(offset, self._settings.batch_size, wait_ms)
+        if entries:
             crash_point(EVENT_READ)
-            jobs = self._applier.apply(events, self._dispatcher.take_published())
+            jobs = self._applier.apply(entries, self._dispatcher.take_published())
             crash_point(STATE_COMMITTED)
-            offset = events[-1].offset or offset
+            offset = entries[-1].offset or offset
             self._dispatcher.send(jobs)
             crash_point(OUTBOX_SENT)
         elif marks_waiting:
             self._dispatcher.mark_published(self._clock())
         for chore in self._chores:
-            chore.run_if_due(self._clock())
+            self._run_chore(chore)
         return offset
+
+    def _run_chore(self, chore: Chore) -> None:
+        """Run a chore if due; its outages stop the turn, its bugs do not."""
+        try:
+            chore.run_if_due(self._clock())
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            logger.exception("Scheduler: chore %s failed", type(chore).__name__)

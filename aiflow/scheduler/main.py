@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
 from celery import Celery
 from sqlalchemy.engine import Engine
 
+from aiflow.backoff import Outage
 from aiflow.clock import utcnow
 from aiflow.config import ServerConfig
+from aiflow.evaluator.pool import EvaluatorPool
+from aiflow.evaluator.process import start_evaluator
 from aiflow.metadata.engine import engine_from_config
-from aiflow.metadata.execution_views import SnapshotCache
 from aiflow.scheduler.apply import Applier
-from aiflow.scheduler.chores import HeartbeatWatch, PeriodicTicker, RetryTimer, ScheduleTicker
+from aiflow.scheduler.chores import PeriodicTicker, RetryTimer, ScheduleTicker
 from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler.engine.rules import CustomEvaluator
+from aiflow.scheduler.heartbeat_watch import HeartbeatWatch
+from aiflow.scheduler.housekeeping import Janitor, StartWatch
 from aiflow.scheduler.lease import SchedulerLease
-from aiflow.scheduler.loop import Chore, SchedulerLoop
+from aiflow.scheduler.loop import Chore, LoopSettings, SchedulerLoop
+from aiflow.scheduler.plans import PlanCache
 from notification.client import NotificationClient
-from notification.config import PASSWORD_FILE, notification_home
+from notification.config import PASSWORD_FILE, load_notification_config, notification_home
 from notification.connection import normalize_url, with_password
 from notification.keys import TaskKeys
 
+logger = logging.getLogger(__name__)
+
 #: How often schedules, periodic tasks and retry delays are checked.
 TIMER_RESOLUTION = timedelta(seconds=1)
+#: How often orphaned executions are looked for, and old rows pruned.
+HOUSEKEEPING_INTERVAL = timedelta(minutes=1)
 
 
 def job_sender(config: ServerConfig) -> Celery:
@@ -34,32 +45,42 @@ def job_sender(config: ServerConfig) -> Celery:
     return app
 
 
-def build_chores(config: ServerConfig, engine: Engine, bus: NotificationClient,
-                 snapshots: SnapshotCache) -> list[Chore]:
+def build_chores(config: ServerConfig, engine: Engine, bus: NotificationClient, plans: PlanCache,
+                 outage: Outage) -> list[Chore]:
     """Return the scheduler's periodic duties, configured from ``config``."""
     heartbeat_check = timedelta(seconds=config.task_executor_heartbeat_check_interval)
+    heartbeat_timeout = timedelta(seconds=config.task_heartbeat_timeout)
     return [
         ScheduleTicker(engine, bus, TIMER_RESOLUTION),
-        PeriodicTicker(engine, bus, TIMER_RESOLUTION, snapshots),
-        RetryTimer(engine, bus, TIMER_RESOLUTION, snapshots),
-        HeartbeatWatch(engine, bus, heartbeat_check, timedelta(seconds=config.task_heartbeat_timeout), TaskKeys()),
+        PeriodicTicker(engine, bus, TIMER_RESOLUTION, plans),
+        RetryTimer(engine, bus, TIMER_RESOLUTION, plans),
+        HeartbeatWatch(engine, bus, heartbeat_check, heartbeat_timeout, TaskKeys(), outage),
+        StartWatch(engine, bus, HOUSEKEEPING_INTERVAL),
+        Janitor(engine, bus, HOUSEKEEPING_INTERVAL, config.history_retention),
     ]
+
+
+def build_scheduler(config: ServerConfig, engine: Engine, bus: NotificationClient, sender: Celery,
+                    evaluators: CustomEvaluator, settings: LoopSettings | None = None) -> SchedulerLoop:
+    """Assemble a scheduler loop over these stores (the caller owns and closes them)."""
+    plans = PlanCache()
+    outage = Outage(logger, "Scheduler")
+    lease = SchedulerLease(bus.redis, int(config.scheduler_lease_period * 1000))
+    return SchedulerLoop(bus, lease, Applier(engine, utcnow, plans, evaluators), Dispatcher(engine, sender),
+                         build_chores(config, engine, bus, plans, outage), utcnow, settings or LoopSettings(), outage)
 
 
 def run_scheduler(config: ServerConfig, stop: threading.Event) -> None:
     """Run a scheduler (leader or standby) described by ``config`` until ``stop`` is set."""
     engine = engine_from_config(config)
-    bus = NotificationClient(config.notification_server_uri, password_file=notification_home() / PASSWORD_FILE)
+    bus = NotificationClient.from_config(load_notification_config(), notification_home(),
+                                         server_uri=config.notification_server_uri)
     sender = job_sender(config)
-    snapshots = SnapshotCache()
+    evaluators = EvaluatorPool(start_evaluator, timeout=config.condition_evaluation_timeout)
     try:
-        lease = SchedulerLease(bus.redis, int(config.scheduler_lease_period * 1000))
-        loop = SchedulerLoop(
-            bus, lease, Applier(engine, utcnow, snapshots), Dispatcher(engine, sender),
-            build_chores(config, engine, bus, snapshots), utcnow,
-        )
-        loop.run(stop)
+        build_scheduler(config, engine, bus, sender, evaluators).run(stop)
     finally:
+        evaluators.close()
         sender.close()
         bus.close()
         engine.dispose()

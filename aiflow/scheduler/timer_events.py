@@ -9,7 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,9 @@ from notification.event import Event
 SCHEDULE_TICK_KEY = "aiflow.schedule_tick"
 PERIODIC_TICK_KEY = "aiflow.periodic_tick"
 RETRY_DUE_KEY = "aiflow.retry_due"
+SCHEDULE_FAULT_KEY = "aiflow.schedule_fault"
+EXECUTION_FAULT_KEY = "aiflow.execution_fault"
+START_MISSED_KEY = "aiflow.start_missed"
 SCHEDULER_SENDER = "aiflow.scheduler"
 
 
@@ -60,8 +63,47 @@ class RetryDue:
         return f"retry:{self.task_execution_id}:{self.try_number}"
 
 
-TimerEvent = ScheduleTick | PeriodicTick | RetryDue
-_KEYS: dict[type, str] = {ScheduleTick: SCHEDULE_TICK_KEY, PeriodicTick: PERIODIC_TICK_KEY, RetryDue: RETRY_DUE_KEY}
+@dataclass(frozen=True)
+class ScheduleFault:
+    """Schedule ``schedule_id`` (expression ``expression``) cannot be evaluated: take it out of play."""
+
+    schedule_id: int
+    expression: str
+    error: str
+
+    @property
+    def request_id(self) -> str:
+        return f"schedule-fault:{self.schedule_id}:{self.expression}"
+
+
+@dataclass(frozen=True)
+class ExecutionFault:
+    """Something a chore needs of an execution (its periodic tasks, its retries) fails: fail the execution."""
+
+    workflow_execution_id: int
+    error: str
+
+    @property
+    def request_id(self) -> str:
+        return f"execution-fault:{self.workflow_execution_id}"
+
+
+@dataclass(frozen=True)
+class StartMissed:
+    """An execution is still INIT long after it was created: its start command never reached the log."""
+
+    workflow_execution_id: int
+
+    @property
+    def request_id(self) -> str:
+        return f"start-missed:{self.workflow_execution_id}"
+
+
+TimerEvent = ScheduleTick | PeriodicTick | RetryDue | ScheduleFault | ExecutionFault | StartMissed
+_KEYS: dict[type, str] = {
+    ScheduleTick: SCHEDULE_TICK_KEY, PeriodicTick: PERIODIC_TICK_KEY, RetryDue: RETRY_DUE_KEY,
+    ScheduleFault: SCHEDULE_FAULT_KEY, ExecutionFault: EXECUTION_FAULT_KEY, StartMissed: START_MISSED_KEY,
+}
 
 
 def to_event(timer: TimerEvent, namespace: str) -> Event:
@@ -75,8 +117,16 @@ def from_event(event: Event) -> TimerEvent | None:
     kind = next((cls for cls, key in _KEYS.items() if key == event.key), None)
     if kind is None:
         return None
-    body: dict[str, Any] = json.loads(event.value or "{}")
+    body = json.loads(event.value or "{}")
+    if not isinstance(body, dict):
+        raise ValueError(f"the value of a {event.key} event must be a JSON object")
     if "due" in body:
         body["due"] = datetime.fromisoformat(body["due"])
     timer: TimerEvent = kind(**body)
+    for field_ in fields(timer):
+        if not isinstance(getattr(timer, field_.name), _FIELD_TYPES[field_.type]):
+            raise ValueError(f"{event.key}: {field_.name} must be {field_.type}")
     return timer
+
+
+_FIELD_TYPES: dict[Any, type] = {"int": int, "str": str, "datetime": datetime}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 import threading
 
@@ -11,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from aiflow.commands import CommandKind
-from aiflow.metadata.execution_views import load_rule_state
 from aiflow.metadata.executions import TaskExecution
 from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import session_scope
@@ -23,6 +23,7 @@ from aiflow.model.status import WorkflowStatus
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
 from aiflow.scheduler import crash_points
+from aiflow.scheduler.views import load_rule_state
 from notification.client import NotificationClient
 from notification.event import Event
 from tests.integration.scheduler.conftest import applied_offset, create_execution, execution_row, send_command
@@ -111,7 +112,9 @@ def assert_exactly_once(db: Engine, ids: list[int], events_per_execution: int = 
             runs = list(session.scalars(select(TaskExecution.sequence_number)
                                         .where(TaskExecution.workflow_execution_id == execution_id)))
             assert sorted(runs) == list(range(1, expected_runs + 1)), f"execution {execution_id}"
-            assert load_rule_state(session, execution_id) == {"counted/0": {"count": events_per_execution}}
+            states = load_rule_state(session, execution_id)
+            assert {name: pickle.loads(value) for name, value in states.items()} == {
+                "counted/0": {"count": events_per_execution}}
         unsent = session.scalar(select(func.count()).select_from(JobOutbox).where(JobOutbox.sent_time.is_(None)))
     wait_until(lambda: _unsent(db) == 0, timeout=10, message="every job sent") if unsent else None
     for execution_id in ids:

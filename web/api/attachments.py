@@ -1,5 +1,7 @@
 """Routes shared by schedules and triggers: list, delete all, show, pause, resume, delete one.
 
+Resuming also clears the error of one the scheduler took out of play, which puts it back.
+
 Both are attached to a workflow and live the same way, so :func:`add_routes`
 puts the same views on each blueprint, given the table, the URL names, the
 JSON form and the command that tells the scheduler of a change.
@@ -78,6 +80,8 @@ def add_routes(bp: Blueprint, kind: AttachmentKind[Any]) -> None:
         with transaction() as session:
             attachment, workflow = kind.load(session, attachment_id)
             attachment.is_paused = paused
+            if not paused:
+                attachment.error = None  # resuming puts one the scheduler took out of play back
             record = kind.record(attachment)
         kind.announce(workflow)
         return record

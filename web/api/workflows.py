@@ -39,10 +39,10 @@ def upload_workflow(namespace: str) -> tuple[dict[str, Any], int]:
     package = read_package(
         upload.read(), request.form.get("entry") or None, config.max_upload_bytes, config.workflow_load_timeout
     )
-    loaded = package.workflow(request.form.get("name") or None, namespace)
+    plan = package.plan(request.form.get("name") or None, namespace)
     uri = store_package(package)
-    record = queries.Upload(namespace, loaded.name, package.source, loaded.payload, package.content_hash, uri,
-                           package.entry, list(loaded.task_names))
+    record = queries.Upload(namespace, plan.name, package.source, plan.to_json(), package.content_hash, uri,
+                            package.entry, list(plan.tasks))
     with transaction() as session:
         get_namespace(session, namespace)
         result = queries.record_upload(session, record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,15 +33,17 @@ class TaskTry:
     task_name: str
     task_execution_id: int
     try_number: int
-    since: datetime | None  # begin date (running) or end date (retrying)
+    status: TaskStatus
+    since: datetime | None  # begin date (running, stopping) or end date (retrying)
 
 
 def active_schedules(session: Session) -> list[ActiveSchedule]:
-    """Return the unpaused schedules of enabled workflows that have a snapshot."""
+    """Return the schedules in play: unpaused, not broken, of enabled workflows that have a snapshot."""
     rows = session.execute(
         select(WorkflowSchedule, Workflow.namespace)
         .join(Workflow, Workflow.id == WorkflowSchedule.workflow_id)
-        .where(WorkflowSchedule.is_paused.is_(False), Workflow.is_enabled.is_(True), Workflow.snapshot_id.is_not(None))
+        .where(WorkflowSchedule.is_paused.is_(False), WorkflowSchedule.error.is_(None), Workflow.is_enabled.is_(True),
+               Workflow.snapshot_id.is_not(None))
     )
     return [
         ActiveSchedule(schedule.id, namespace, schedule.expression, schedule.last_due_time or schedule.create_time)
@@ -48,20 +51,24 @@ def active_schedules(session: Session) -> list[ActiveSchedule]:
     ]
 
 
-def tries_in_status(session: Session, status: TaskStatus) -> list[TaskTry]:
-    """Return the current tries of task executions in ``status``, within running executions."""
-    rows = session.execute(
+def tries_in_status(session: Session, statuses: Collection[TaskStatus], *,
+                    running_executions_only: bool = True) -> list[TaskTry]:
+    """Return the current tries of task executions in ``statuses`` (of running executions, unless told)."""
+    query = (
         select(TaskExecution, WorkflowExecution.snapshot_id, Workflow.namespace)
         .join(WorkflowExecution, WorkflowExecution.id == TaskExecution.workflow_execution_id)
         .join(Workflow, Workflow.id == WorkflowExecution.workflow_id)
-        .where(TaskExecution.status == status.value, WorkflowExecution.status == WorkflowStatus.RUNNING.value)
+        .where(TaskExecution.status.in_([status.value for status in statuses]))
     )
-    since = "end_date" if status == TaskStatus.RETRYING else "begin_date"
-    return [
-        TaskTry(task.workflow_execution_id, namespace, snapshot_id, task.task_name, task.id, task.try_number,
-                getattr(task, since))
-        for task, snapshot_id, namespace in rows
-    ]
+    if running_executions_only:
+        query = query.where(WorkflowExecution.status == WorkflowStatus.RUNNING.value)
+    tries = []
+    for task, snapshot_id, namespace in session.execute(query):
+        status = TaskStatus(task.status)
+        since = task.end_date if status == TaskStatus.RETRYING else task.begin_date
+        tries.append(TaskTry(task.workflow_execution_id, namespace, snapshot_id, task.task_name, task.id,
+                             task.try_number, status, since))
+    return tries
 
 
 def running_executions(session: Session) -> list[tuple[WorkflowExecution, str]]:
@@ -96,10 +103,10 @@ def claim_schedule_tick(session: Session, schedule_id: int, due: datetime) -> in
     """Record a schedule tick as applied; return its workflow id, or None when it must not fire.
 
     A tick does not fire when it is not newer than the last one applied, or
-    when the schedule was paused or deleted since it was published.
+    when the schedule was paused, broken or deleted since it was published.
     """
     schedule = session.get(WorkflowSchedule, schedule_id)
-    if schedule is None or schedule.is_paused:
+    if schedule is None or schedule.is_paused or schedule.error is not None:
         return None
     if schedule.last_due_time is not None and due <= schedule.last_due_time:
         return None

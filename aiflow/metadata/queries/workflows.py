@@ -21,7 +21,7 @@ class Upload:
     namespace: str
     name: str
     content: str
-    workflow_object: bytes
+    plan: str
     content_hash: str
     uri: str
     entry: str
@@ -79,7 +79,7 @@ def record_upload(session: Session, upload: Upload) -> UploadResult:
     if snapshot is None:
         snapshot = WorkflowSnapshot(
             workflow_id=workflow.id,
-            workflow_object=upload.workflow_object,
+            plan=upload.plan,
             uri=upload.uri,
             entry=upload.entry,
             task_names=upload.task_names,

@@ -35,6 +35,15 @@ class StopTask:
 
 
 @dataclass(frozen=True)
+class AbandonTry:
+    """Send a stop job for try ``try_number`` whose worker was lost, in case it still runs somewhere."""
+
+    task_execution_id: int
+    task_name: str
+    try_number: int
+
+
+@dataclass(frozen=True)
 class SetTaskStatus:
     """Record a status a worker reported (or a heartbeat time-out), with its error if any."""
 
@@ -53,9 +62,9 @@ class SetExecutionStatus:
 
 @dataclass(frozen=True)
 class RecordError:
-    """Keep an error the user should see on the execution (e.g. a condition that raised)."""
+    """Keep an error the user should see on the execution (e.g. why it was failed)."""
 
     message: str
 
 
-Decision = QueueTask | RetryTask | StopTask | SetTaskStatus | SetExecutionStatus | RecordError
+Decision = QueueTask | RetryTask | StopTask | AbandonTry | SetTaskStatus | SetExecutionStatus | RecordError

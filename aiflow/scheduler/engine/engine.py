@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiflow.model.action import TaskAction
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from aiflow.scheduler.engine.decisions import (
+    AbandonTry,
     Decision,
     QueueTask,
     RecordError,
@@ -17,7 +18,7 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
-from aiflow.scheduler.engine.rules import evaluate_task_rules, waits_for_user_event
+from aiflow.scheduler.engine.rules import CustomEvaluator, evaluate_task_rules, waits_for_user_event
 from aiflow.scheduler.engine.view import ExecutionView, TaskRun
 from aiflow.status_events import TaskStatusReport
 from notification.event import Event
@@ -30,7 +31,7 @@ def start_execution(view: ExecutionView) -> list[Decision]:
     if view.status != WorkflowStatus.INIT:
         return []
     decisions: list[Decision] = [_set_status(view, WorkflowStatus.RUNNING)]
-    for name in view.workflow.initial_task_names():
+    for name in view.plan.initial_task_names():
         decisions += _start(view, name)
     return decisions + settle(view)
 
@@ -48,20 +49,36 @@ def stop_execution(view: ExecutionView) -> list[Decision]:
     return decisions + settle(view)
 
 
-def apply_event(view: ExecutionView, event: Event) -> list[Decision]:
-    """Apply an event addressed to this execution (or to its namespace) and return what follows."""
+def fail_execution(view: ExecutionView, error: str) -> list[Decision]:
+    """Take the execution out of play: stop its live tasks and end it FAILED with ``error``.
+
+    Reports of the tasks being stopped are still recorded afterwards (see :func:`apply_event`).
+    """
+    if view.status.is_finished:
+        return []
+    decisions: list[Decision] = []
+    for name in list(view.latest):
+        decisions += _stop(view, name)
+    return [*decisions, RecordError(error), _set_status(view, WorkflowStatus.FAILED)]
+
+
+def apply_event(view: ExecutionView, event: Event, custom: CustomEvaluator) -> list[Decision]:
+    """Apply an event addressed to this execution (or to its namespace) and return what follows.
+
+    A finished execution only records the reports of its tasks still being stopped.
+    """
     decisions: list[Decision] = []
     report = TaskStatusReport.from_event(event)
     if report is not None and report.workflow_execution_id == view.id:
         decisions += _record_report(view, report)
     if view.status == WorkflowStatus.RUNNING and not view.stop_requested:
-        decisions += _run_rules(view, event)
+        decisions += _run_rules(view, event, custom)
     return decisions + settle(view)
 
 
 def act_on_task(view: ExecutionView, task_name: str, action: TaskAction) -> list[Decision]:
     """Take ``action`` on a task by command or periodic firing, as a rule would."""
-    if view.status != WorkflowStatus.RUNNING or view.stop_requested or task_name not in view.workflow.tasks:
+    if view.status != WorkflowStatus.RUNNING or view.stop_requested or task_name not in view.plan.tasks:
         return []
     return _act(view, task_name, action) + settle(view)
 
@@ -83,9 +100,9 @@ def settle(view: ExecutionView) -> list[Decision]:
         return []
     if view.stop_requested:
         return [_set_status(view, WorkflowStatus.STOPPED)]
-    if any(task.periodic_expression is not None for task in view.workflow.tasks.values()):
+    if view.plan.has_periodic_task:
         return []
-    if any(name not in view.latest and waits_for_user_event(view.workflow, name) for name in view.workflow.tasks):
+    if any(name not in view.latest and waits_for_user_event(view.plan, name) for name in view.plan.tasks):
         return []
     failed = any(run.status == TaskStatus.FAILED for run in view.latest.values())
     return [_set_status(view, WorkflowStatus.FAILED if failed else WorkflowStatus.SUCCESS)]
@@ -100,23 +117,32 @@ def _record_report(view: ExecutionView, report: TaskStatusReport) -> list[Decisi
         if run.status not in (TaskStatus.QUEUED, TaskStatus.INIT):
             return []
         return [_set_task(view, run, TaskStatus.RUNNING)]
-    if report.status == TaskStatus.FAILED and run.status != TaskStatus.STOPPING and _retries_left(view, run):
-        retrying: list[Decision] = [_set_task(view, run, TaskStatus.RETRYING, report.error)]
-        if not view.workflow.tasks[run.task_name].retry_delay:
-            retrying += retry_due(view, run.task_name, run.id, run.try_number)
-        return retrying
-    return [_set_task(view, run, report.status, report.error)]
+    decisions: list[Decision] = [AbandonTry(run.id, run.task_name, run.try_number)] if report.lost else []
+    if report.status == TaskStatus.FAILED and _may_retry(view, run):
+        decisions.append(_set_task(view, run, TaskStatus.RETRYING, report.error))
+        if not view.plan.tasks[run.task_name].retry_delay:
+            decisions += retry_due(view, run.task_name, run.id, run.try_number)
+        return decisions
+    return [*decisions, _set_task(view, run, report.status, report.error)]
 
 
-def _retries_left(view: ExecutionView, run: TaskRun) -> bool:
-    return run.try_number <= view.workflow.tasks[run.task_name].retries
+def _may_retry(view: ExecutionView, run: TaskRun) -> bool:
+    """Whether a failed try gets another: retries left, and neither the task nor its execution is being ended."""
+    task = view.plan.tasks.get(run.task_name)
+    ending = run.status == TaskStatus.STOPPING or view.status != WorkflowStatus.RUNNING or view.stop_requested
+    return task is not None and not ending and run.try_number <= task.retries
 
 
-def _run_rules(view: ExecutionView, event: Event) -> list[Decision]:
+def _run_rules(view: ExecutionView, event: Event, custom: CustomEvaluator) -> list[Decision]:
+    """Run every task's rules in order; a failing condition undoes the event's actions and fails the execution."""
+    latest, rule_state = dict(view.latest), dict(view.rule_state)
     decisions: list[Decision] = []
-    for name in view.workflow.tasks:
-        outcome = evaluate_task_rules(view.workflow, name, event, view.task_statuses(), view.rule_state)
-        decisions += [RecordError(message) for message in outcome.errors]
+    for name in view.plan.tasks:
+        outcome = evaluate_task_rules(view.plan, view.namespace, name, event, view.task_statuses(), view.rule_state,
+                                      custom)
+        if outcome.error is not None:
+            view.latest, view.rule_state = latest, rule_state
+            return fail_execution(view, outcome.error)
         if outcome.action is not None:
             decisions += _act(view, name, outcome.action)
     return decisions

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from aiflow.model.status import TaskStatus, WorkflowStatus
-from aiflow.model.workflow import Workflow
+from aiflow.plan import WorkflowPlan
 
 #: Task statuses in which a task execution still holds its place: a START does nothing then.
 LIVE_TASK_STATUSES = frozenset(
@@ -37,20 +36,26 @@ class ExecutionView:
     """One workflow execution as the engine sees it.
 
     Args:
-        workflow: the execution's pinned workflow (from its snapshot).
+        plan: the plan of the execution's pinned snapshot.
         latest: the latest :class:`TaskRun` of every task that has run.
-        rule_state: durable state of the task rules, ``"<task>/<rule index>"`` to a dict of
-            state name to value; the engine changes it in place.
+        rule_state: durable state of the task rules, ``"<task>/<rule index>"`` to opaque bytes
+            (see :mod:`aiflow.plan.conditions`); the engine changes it in place.
         stop_requested: a stop command arrived; the execution ends STOPPED once no task is live.
+        broken: why the execution cannot be run (its plan does not load); it is then failed.
     """
 
     id: int
     namespace: str
-    workflow: Workflow
+    plan: WorkflowPlan
     status: WorkflowStatus
     latest: dict[str, TaskRun] = field(default_factory=dict)
-    rule_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rule_state: dict[str, bytes] = field(default_factory=dict)
     stop_requested: bool = False
+    broken: str | None = None
+
+    @property
+    def has_live_task(self) -> bool:
+        return any(run.is_live for run in self.latest.values())
 
     def task_statuses(self) -> dict[str, TaskStatus]:
         """Return the status of each task's latest execution."""

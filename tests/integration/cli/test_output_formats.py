@@ -23,7 +23,7 @@ from aiflow.model.status import TaskStatus, WorkflowStatus
 from tests.integration.cli.conftest import Aiflow, add_task_execution, parse_table, set_execution_status
 
 FORMATS = ["table", "json", "yaml", "plain"]
-RULE = "WorkflowRule(condition=SingleEventCondition(expect_event_keys=['model_ready']))"
+CONDITION = "any of events model_ready"
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,9 @@ CASES = [
     Case("workflow-schedule-show", lambda w: ["workflow-schedule", "show", str(w.schedules[1])],
          lambda w: [{"id": w.schedules[1], "expression": "interval@0 0 10 0", "is_paused": True}]),
     Case("workflow-trigger-list", lambda w: ["workflow-trigger", "list", "wf"],
-         lambda w: [{"id": w.trigger, "rule": RULE, "is_paused": False}]),
+         lambda w: [{"id": w.trigger, "condition": CONDITION, "is_paused": False}]),
     Case("workflow-trigger-show", lambda w: ["workflow-trigger", "show", str(w.trigger)],
-         lambda w: [{"id": w.trigger, "rule": RULE, "is_paused": False}]),
+         lambda w: [{"id": w.trigger, "condition": CONDITION, "is_paused": False}]),
 ]
 
 

@@ -44,11 +44,11 @@ def add_workflow_tree(session: Session, namespace: str, name: str = "etl") -> Ta
     workflow = Workflow(namespace=namespace, name=name, content="# workflow source")
     session.add(workflow)
     session.flush()
-    snapshot = WorkflowSnapshot(workflow_id=workflow.id, workflow_object=b"\x80pickle", content_hash="abc")
+    snapshot = WorkflowSnapshot(workflow_id=workflow.id, plan="{}", content_hash="abc")
     session.add_all([
         snapshot,
         WorkflowSchedule(workflow_id=workflow.id, expression="cron@*/5 * * * *"),
-        WorkflowEventTrigger(workflow_id=workflow.id, rule=b"\x80rule"),
+        WorkflowEventTrigger(workflow_id=workflow.id, condition="{}"),
         WorkflowRuleState(workflow_id=workflow.id, name="seen", value=b"1"),
     ])
     session.flush()

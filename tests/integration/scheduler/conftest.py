@@ -7,30 +7,28 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 
-import cloudpickle
 import pytest
 import redis
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from aiflow.clock import utcnow
 from aiflow.commands import Command, CommandKind
 from aiflow.config.server import ServerConfig
+from aiflow.evaluator.pool import EvaluatorPool
+from aiflow.evaluator.process import start_evaluator
+from aiflow.loader.describe import describe_workflow
 from aiflow.metadata.checkpoint import last_applied_offset
 from aiflow.metadata.definitions import Workflow as WorkflowRow
 from aiflow.metadata.definitions import WorkflowEventTrigger, WorkflowSchedule, WorkflowSnapshot
-from aiflow.metadata.execution_views import SnapshotCache
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.session import session_scope
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.rule import WorkflowRule
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from aiflow.model.workflow import Workflow
-from aiflow.scheduler.apply import Applier
-from aiflow.scheduler.dispatch import Dispatcher
-from aiflow.scheduler.lease import SchedulerLease
-from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
-from aiflow.scheduler.main import build_chores, job_sender
+from aiflow.ops.workflow_trigger_ops import trigger_body
+from aiflow.scheduler.loop import LoopSettings
+from aiflow.scheduler.main import build_scheduler, job_sender
 from aiflow.status_events import TaskStatusReport
 from notification.client import NotificationClient
 from notification.event import Event
@@ -43,16 +41,13 @@ class RunningScheduler:
     def __init__(self, db: Engine, bus: NotificationClient, config: ServerConfig) -> None:
         self._db, self._bus, self._config = db, bus, config
         self._sender = job_sender(config)
+        self._evaluators = EvaluatorPool(start_evaluator, timeout=config.condition_evaluation_timeout)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        snapshots = SnapshotCache()
-        loop = SchedulerLoop(
-            self._bus, SchedulerLease(self._bus.redis, period_ms=3000), Applier(self._db, utcnow, snapshots),
-            Dispatcher(self._db, self._sender), build_chores(self._config, self._db, self._bus, snapshots), utcnow,
-            LoopSettings(idle_wait_ms=50),
-        )
+        loop = build_scheduler(self._config, self._db, self._bus, self._sender, self._evaluators,
+                               LoopSettings(idle_wait_ms=50))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="scheduler")
         self._thread.start()
@@ -64,6 +59,7 @@ class RunningScheduler:
 
     def close(self) -> None:
         self.stop()
+        self._evaluators.close()
         self._sender.close()
 
 
@@ -71,7 +67,7 @@ class RunningScheduler:
 def server_config(redis_url: str) -> ServerConfig:
     """Fast liveness settings, so heartbeat time-outs show within a test."""
     return ServerConfig(notification_server_uri=redis_url, task_executor_heartbeat_check_interval=1,
-                        task_heartbeat_timeout=2, task_heartbeat_interval=1)
+                        task_heartbeat_timeout=2, task_heartbeat_interval=1, scheduler_lease_period=3)
 
 
 @pytest.fixture
@@ -88,7 +84,7 @@ def create_execution(db: Engine, workflow: Workflow) -> int:
         row = WorkflowRow(namespace=workflow.namespace, name=workflow.name, content="# test")
         session.add(row)
         session.flush()
-        snapshot = WorkflowSnapshot(workflow_id=row.id, workflow_object=cloudpickle.dumps(workflow),
+        snapshot = WorkflowSnapshot(workflow_id=row.id, plan=describe_workflow(workflow).to_json(),
                                     content_hash=f"hash-{row.id}")
         session.add(snapshot)
         session.flush()
@@ -171,5 +167,6 @@ def add_trigger(db: Engine, bus: NotificationClient, execution_id: int, rule: Wo
     """Add a trigger with ``rule`` to the workflow of ``execution_id`` and tell the scheduler, as the API does."""
     with session_scope(db) as session:
         workflow_id = session.get_one(WorkflowExecution, execution_id).workflow_id
-        session.add(WorkflowEventTrigger(workflow_id=workflow_id, rule=cloudpickle.dumps(rule)))
+        condition = json.dumps(trigger_body(rule)["condition"])
+        session.add(WorkflowEventTrigger(workflow_id=workflow_id, condition=condition))
     bus.send_event(Command(CommandKind.TRIGGERS_CHANGED, workflow_id=workflow_id).to_event("default"))

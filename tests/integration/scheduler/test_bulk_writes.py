@@ -12,16 +12,17 @@ from sqlalchemy.engine import Engine
 from aiflow.clock import utcnow
 from aiflow.commands import Command, CommandKind
 from aiflow.metadata import outbox
-from aiflow.metadata.execution_views import IN_CHUNK, SnapshotCache
 from aiflow.metadata.executions import TaskExecution
 from aiflow.metadata.outbox import NewJob
-from aiflow.metadata.session import session_scope
+from aiflow.metadata.session import IN_CHUNK, session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
 from aiflow.scheduler.apply import Applier
+from aiflow.scheduler.plans import PlanCache
 from notification.event import Event
 from tests.integration.scheduler.conftest import create_execution
+from tests.unit.scheduler.builders import in_process
 
 EXECUTIONS = IN_CHUNK + 20
 
@@ -39,7 +40,7 @@ def logged(events: list[Event], after: int = 0) -> list[Event]:
 
 def test_one_batch_starts_and_restarts_more_executions_than_one_query_loads(db: Engine) -> None:
     ids = [create_execution(db, restarted_by_go(i)) for i in range(EXECUTIONS)]
-    applier = Applier(db, utcnow, SnapshotCache())
+    applier = Applier(db, utcnow, PlanCache(), in_process)
     applier.recover()
     starts = logged([Command(CommandKind.START_WORKFLOW_EXECUTION, workflow_execution_id=i).to_event("default")
                      for i in ids])

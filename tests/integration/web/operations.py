@@ -6,19 +6,15 @@ The table is read from the OpenAPI document, so a route added to the API
 
 from __future__ import annotations
 
-import base64
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import cloudpickle
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from aiflow.metadata import TaskExecution, session_scope
-from aiflow.model.internal.conditions import SingleEventCondition
-from aiflow.model.rule import WorkflowRule
 from tests.integration.web.conftest import WORKFLOW, make_package, upload, workflow_source
 from web.openapi import openapi_document
 
@@ -75,12 +71,11 @@ def valid_body(schema: str | None) -> dict[str, Any]:
     if schema == "Upload":
         package = make_package({"wf.py": workflow_source()})
         return {"data": {"package": (io.BytesIO(package), "p.zip")}, "content_type": "multipart/form-data"}
-    rule = base64.b64encode(cloudpickle.dumps(WorkflowRule(SingleEventCondition("go")))).decode()
     bodies = {
         "NewNamespace": {"name": "extra"},
         "NamespaceUpdate": {"properties": {"a": "b"}},
         "NewSchedule": {"expression": "cron@0 * * * *"},
-        "NewTrigger": {"rule": rule},
+        "NewTrigger": {"condition": {"kind": "event", "keys": ["go"]}},
         "NewEvent": {"key": "k", "value": "v"},
     }
     return {"json": bodies[schema]}

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import pickle
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from aiflow.errors import AIFlowError
+from aiflow.evaluator.child import evaluate
 from aiflow.loader.errors import WorkflowFileError
 from aiflow.loader.loader import load_workflow_file
 from aiflow.model.action import TaskAction
-from aiflow.model.context import MappingContext
 from aiflow.model.internal.events import task_status_event_key
 from aiflow.model.periodic import PeriodicKind
 from aiflow.model.status import TaskStatus
-from aiflow.operators.bash import BashOperator
-from aiflow.operators.python import PythonOperator
+from aiflow.plan import CustomCondition, WorkflowPlan
 from notification.event import Event
 
 FULL_FILE = '''
@@ -98,11 +97,12 @@ def write(tmp_path: Path, source: str, name: str = "workflow.py") -> Path:
     return path
 
 
-def rule_summary(workflow) -> dict[str, list[tuple[TaskAction, str, list[str]]]]:
-    """Each task's rules as (action, condition class, expected event keys), in declaration order."""
+def rule_summary(plan: WorkflowPlan) -> dict[str, list[tuple[TaskAction, str, list[str]]]]:
+    """Each task's rules as (action, condition kind, expected event keys), in declaration order."""
     return {
-        name: [(r.action, type(r.condition).__name__, r.condition.expect_event_keys) for r in workflow.task_rules(name)]
-        for name in workflow.tasks
+        name: [(r.action, type(r.condition).__name__, list(r.condition.expect_event_keys))
+               for r in plan.task_rules(name)]
+        for name in plan.tasks
     }
 
 
@@ -111,45 +111,39 @@ def test_full_file_yields_exactly_the_declared_tasks_and_rules(tmp_path):
 
     assert (main.name, main.namespace, main.task_names) == ("main", "ns", ("t1", "t2", "t3", "t4", "t5"))
     assert (second.name, second.namespace, second.task_names) == ("second", "default", ("tick",))
-    workflow = main.workflow()
+    plan, second_plan = WorkflowPlan.from_dict(main.plan), WorkflowPlan.from_dict(second.plan)
     upstream_keys = [task_status_event_key("t1"), task_status_event_key("t2")]
-    assert rule_summary(workflow) == {
+    assert rule_summary(plan) == {
         "t1": [],
         "t2": [],
-        "t3": [(TaskAction.START, "TaskStatusAllMetCondition", upstream_keys)],
-        "t4": [(TaskAction.STOP, "TaskStatusAllMetCondition", upstream_keys)],
+        "t3": [(TaskAction.START, "StatusCondition", upstream_keys)],
+        "t4": [(TaskAction.STOP, "StatusCondition", upstream_keys)],
         "t5": [
-            (TaskAction.START, "SingleEventCondition", ["go"]),
-            (TaskAction.RESTART, "NumCondition", ["num_event"]),
+            (TaskAction.START, "EventCondition", ["go"]),
+            (TaskAction.RESTART, "CustomCondition", ["num_event"]),
         ],
     }
-    assert rule_summary(second.workflow()) == {"tick": []}
-    assert workflow.initial_task_names() == ["t1", "t2", "t4"]
-    assert str(workflow.tasks["t1"].periodic_expression) == "cron@*/5 * * * *"
-    assert (workflow.tasks["t2"].retries, workflow.tasks["t2"].queue) == (2, "io")
-    assert second.workflow().tasks["tick"].periodic_expression.kind is PeriodicKind.INTERVAL
+    assert rule_summary(second_plan) == {"tick": []}
+    assert plan.initial_task_names() == ["t1", "t2", "t4"]
+    assert str(plan.tasks["t1"].periodic) == "cron@*/5 * * * *"
+    assert (plan.tasks["t2"].retries, plan.tasks["t2"].queue) == (2, "io")
+    assert second_plan.tasks["tick"].periodic.kind is PeriodicKind.INTERVAL
 
-    stop_condition = workflow.task_rules("t4")[0].condition
-    both_succeeded = MappingContext({"t1": TaskStatus.SUCCESS, "t2": TaskStatus.SUCCESS})
-    assert stop_condition.is_met(Event(key="x"), both_succeeded)
-    assert not stop_condition.is_met(Event(key="x"), MappingContext({"t1": TaskStatus.SUCCESS}))
+    stop_condition = plan.task_rules("t4")[0].condition
+    assert stop_condition.is_met({"t1": TaskStatus.SUCCESS, "t2": TaskStatus.SUCCESS})
+    assert not stop_condition.is_met({"t1": TaskStatus.SUCCESS})
 
 
-def test_functions_and_classes_of_the_file_work_where_it_cannot_be_imported(tmp_path):
-    path = write(tmp_path, FULL_FILE)
-    workflow = load_workflow_file(path)[0].workflow()
+def test_a_custom_condition_of_the_file_works_where_the_file_cannot_be_imported(tmp_path):
+    plan = WorkflowPlan.from_dict(load_workflow_file(write(tmp_path, FULL_FILE))[0].plan)
     assert str(tmp_path) not in sys.path
+    condition = plan.task_rules("t5")[1].condition
+    assert isinstance(condition, CustomCondition) and condition.label.startswith("NumCondition(")
 
-    replay, deploy = workflow.tasks["t3"], workflow.tasks["t5"]
-    assert isinstance(replay, PythonOperator) and isinstance(workflow.tasks["t1"], BashOperator)
-    assert replay.python_callable(*replay.op_args) == "/m/2"  # the file's ListenerProcessor subclass at work
-    with pytest.raises(AIFlowError, match="can only be used inside a task that AIFlow runs"):
-        deploy.python_callable()
-
-    condition_rule = workflow.task_rules("t5")[1]
-    context = MappingContext(states={})
-    actions = [condition_rule.trigger(Event(key="num_event", value=v), context) for v in ["70", "40"]]
-    assert actions == [None, TaskAction.RESTART]
+    met, state = evaluate(condition.code, Event(key="num_event", value="70"), {}, None)
+    assert not met and pickle.loads(state) == {"num_state": 70}
+    met, _ = evaluate(condition.code, Event(key="num_event", value="40"), {}, state)
+    assert met
 
 
 MALFORMED = {
@@ -200,15 +194,21 @@ MALFORMED = {
         with Workflow(name="w"):
             BashOperator(name="a", bash_command="true", periodic_expression="interval@1 2")  # <-
         """, "expected 4 fields \\(days hours minutes seconds\\), got 2"),
-    "unpicklable object": ("""
+    "unpicklable condition": ("""
         import threading
+        from ai_flow.model.action import TaskAction
+        from ai_flow.model.condition import Condition
         from ai_flow.model.workflow import Workflow
-        from ai_flow.operators.python import PythonOperator
-        LOCK = threading.Lock()
+        from ai_flow.operators.bash import BashOperator
+        class Locked(Condition):
+            def __init__(self):
+                super().__init__(["k"])
+                self.lock = threading.Lock()
+            def is_met(self, event, context):
+                return True
         with Workflow(name="w") as w:
-            PythonOperator(name="ok", python_callable=print)
-            PythonOperator(name="locked", python_callable=print, op_args=[LOCK])  # <-
-        """, "Task 'locked' of workflow 'w' cannot be serialized: .*lock"),
+            BashOperator(name="t", bash_command="echo").action_on_condition(TaskAction.START, Locked())  # <-
+        """, "A rule of task 't': condition Locked.* cannot be serialized: .*lock"),
     "exit at import": ("""
         import sys
         sys.exit(3)  # <-

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import pickle
 from datetime import UTC, datetime
 
-import cloudpickle
 import pytest
 
+from aiflow.model.condition import Condition
+from aiflow.model.context import Context
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.internal.conditions import SingleEventCondition
 from aiflow.model.rule import WorkflowRule
 from aiflow.model.status import TaskStatus
 from aiflow.ops import AIFlowException, NamespaceMeta, TaskExecutionMeta, WorkflowEventTriggerMeta, WorkflowMeta
-from aiflow.ops.workflow_trigger_ops import encode_rule
+from aiflow.ops.workflow_trigger_ops import trigger_body
+from notification.event import Event
 
 TASK_JSON = {
     "id": 7, "workflow_execution_id": 3, "task_name": "train", "sequence_number": 2, "try_number": 1,
@@ -23,8 +23,8 @@ TASK_JSON = {
 }
 
 
-def trigger_json(rule: bytes) -> dict[str, object]:
-    return {"id": 1, "workflow_id": 2, "rule": base64.b64encode(rule).decode(), "is_paused": False,
+def trigger_json(condition: object) -> dict[str, object]:
+    return {"id": 1, "workflow_id": 2, "condition": condition, "is_paused": False, "error": None,
             "create_time": None}
 
 
@@ -67,16 +67,27 @@ def test_workflow_rows_leave_out_the_source() -> None:
 
 def test_trigger_rule_round_trip() -> None:
     rule = WorkflowRule(SingleEventCondition("ready"))
-    meta = WorkflowEventTriggerMeta.from_json(trigger_json(base64.b64decode(encode_rule(rule))))
+    meta = WorkflowEventTriggerMeta.from_json(trigger_json(trigger_body(rule)["condition"]))
     assert meta.workflow_rule().condition.expect_event_keys == ["ready"]
-    assert meta.to_row()["rule"] == "WorkflowRule(condition=SingleEventCondition(expect_event_keys=['ready']))"
+    assert meta.to_row()["condition"] == "any of events ready"
 
 
-def test_a_rule_that_does_not_unpickle_here_is_described() -> None:
-    meta = WorkflowEventTriggerMeta.from_json(trigger_json(b"not a pickle"))
-    with pytest.raises(pickle.UnpicklingError):
-        meta.workflow_rule()
-    assert meta.to_row()["rule"].startswith("<12 bytes that do not unpickle here")
-    other = WorkflowEventTriggerMeta.from_json(trigger_json(cloudpickle.dumps({"a": 1})))
-    with pytest.raises(AIFlowException, match="holds a dict"):
-        other.workflow_rule()
+class Threshold(Condition):
+    def is_met(self, event: Event, context: Context) -> bool:
+        return int(event.value or 0) > 3
+
+
+def test_a_custom_trigger_condition_travels_pickled_and_shows_by_name() -> None:
+    body = trigger_body(WorkflowRule(Threshold(["n"])))
+    meta = WorkflowEventTriggerMeta.from_json(trigger_json(body["condition"]))
+
+    assert body["condition"]["kind"] == "custom"
+    assert meta.to_row()["condition"] == "custom Threshold(expect_event_keys=['n']) on events n"
+    rebuilt = meta.workflow_rule().condition
+    assert isinstance(rebuilt, Threshold) and rebuilt.expect_event_keys == ["n"]
+
+
+def test_a_trigger_without_a_readable_condition_is_refused_here() -> None:
+    for condition in (None, {"kind": "teleport"}):
+        with pytest.raises(AIFlowException, match="trigger 1"):
+            WorkflowEventTriggerMeta.from_json(trigger_json(condition)).workflow_rule()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pytest
@@ -21,9 +22,9 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
-from aiflow.scheduler.engine.engine import act_on_task, apply_event, retry_due, start_execution, stop_execution
+from aiflow.scheduler.engine.engine import act_on_task, retry_due, start_execution, stop_execution
 from notification.event import Event
-from tests.unit.scheduler.builders import report, user_event, view_of
+from tests.unit.scheduler.builders import apply, report, user_event, view_of
 
 S, F, R, Q = TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.RUNNING, TaskStatus.QUEUED
 
@@ -65,14 +66,14 @@ def test_starting_queues_the_tasks_without_a_start_rule() -> None:
 def test_start_after_fires_only_when_every_upstream_succeeded() -> None:
     view = view_of(quickstart(), t1=R, t2=R)
 
-    assert apply_event(view, report(view, "t1", S)) == [SetTaskStatus(101, "t1", S)]
-    assert apply_event(view, report(view, "t2", S)) == [SetTaskStatus(102, "t2", S), QueueTask("t3", 1)]
+    assert apply(view, report(view, "t1", S)) == [SetTaskStatus(101, "t1", S)]
+    assert apply(view, report(view, "t2", S)) == [SetTaskStatus(102, "t2", S), QueueTask("t3", 1)]
 
 
 def test_reports_for_another_execution_change_nothing() -> None:
     view = view_of(quickstart(), t1=R, t2=S)
 
-    assert apply_event(view, report(view, "t1", S, execution_id=8)) == []
+    assert apply(view, report(view, "t1", S, execution_id=8)) == []
 
 
 def test_stale_reports_of_an_earlier_try_are_ignored() -> None:
@@ -80,14 +81,14 @@ def test_stale_reports_of_an_earlier_try_are_ignored() -> None:
     stale = report(view, "t1", F)
     view.latest["t1"] = view.latest["t1"].__class__(101, "t1", 1, 2, R)
 
-    assert apply_event(view, stale) == []
+    assert apply(view, stale) == []
 
 
 def test_an_event_starts_its_task_and_start_on_a_live_task_does_nothing() -> None:
     view = view_of(quickstart(), t1=R, t2=R)
 
-    assert apply_event(view, user_event("key")) == [QueueTask("t4", 1)]
-    assert apply_event(view, user_event("key")) == []
+    assert apply(view, user_event("key")) == [QueueTask("t4", 1)]
+    assert apply(view, user_event("key")) == []
 
 
 def test_restart_stops_the_live_execution_and_starts_the_next_sequence() -> None:
@@ -95,7 +96,7 @@ def test_restart_stops_the_live_execution_and_starts_the_next_sequence() -> None
         BashOperator("t", "sleep 9").action_on_event_received(TaskAction.RESTART, "again")
     view = view_of(workflow, t=R)
 
-    assert apply_event(view, user_event("again")) == [StopTask(101, "t", 1, TaskStatus.STOPPED), QueueTask("t", 2)]
+    assert apply(view, user_event("again")) == [StopTask(101, "t", 1, TaskStatus.STOPPED), QueueTask("t", 2)]
 
 
 @pytest.mark.parametrize(("current", "ends"), [(Q, TaskStatus.STOPPED), (R, TaskStatus.STOPPING)])
@@ -105,7 +106,7 @@ def test_stop_ends_a_queued_task_stopped_and_asks_a_running_one_to_stop(current:
         BashOperator("other", "sleep 9")
     view = view_of(workflow, t=current, other=R)
 
-    assert apply_event(view, user_event("halt")) == [StopTask(101, "t", 1, ends)]
+    assert apply(view, user_event("halt")) == [StopTask(101, "t", 1, ends)]
 
 
 def test_a_task_stopped_by_a_rule_is_not_a_failure() -> None:
@@ -113,7 +114,7 @@ def test_a_task_stopped_by_a_rule_is_not_a_failure() -> None:
         BashOperator("t", "sleep 9").action_on_event_received(TaskAction.STOP, "halt")
     view = view_of(workflow, t=TaskStatus.STOPPING)
 
-    assert apply_event(view, report(view, "t", TaskStatus.STOPPED))[-1] == SetExecutionStatus(WorkflowStatus.SUCCESS)
+    assert apply(view, report(view, "t", TaskStatus.STOPPED))[-1] == SetExecutionStatus(WorkflowStatus.SUCCESS)
 
 
 def test_the_first_rule_that_fires_wins() -> None:
@@ -124,7 +125,7 @@ def test_the_first_rule_that_fires_wins() -> None:
         BashOperator("other", "sleep 9")
     view = view_of(workflow, t=R, other=R)
 
-    assert apply_event(view, user_event("k")) == [StopTask(101, "t", 1, TaskStatus.STOPPING)]
+    assert apply(view, user_event("k")) == [StopTask(101, "t", 1, TaskStatus.STOPPING)]
 
 
 def test_a_stateful_condition_keeps_its_state_between_events() -> None:
@@ -133,23 +134,36 @@ def test_a_stateful_condition_keeps_its_state_between_events() -> None:
         BashOperator("other", "sleep 9")
     view = view_of(workflow, other=R)
 
-    assert apply_event(view, user_event("n", "4")) == []
-    assert apply_event(view, user_event("n", "5")) == []
-    assert apply_event(view, user_event("n", "1")) == [QueueTask("t", 1)]
-    assert view.rule_state == {"t/0": {"sum": 10}}
+    assert apply(view, user_event("n", "4")) == []
+    assert apply(view, user_event("n", "5")) == []
+    assert apply(view, user_event("n", "1")) == [QueueTask("t", 1)]
+    assert pickle.loads(view.rule_state["t/0"]) == {"sum": 10}
 
 
-def test_a_condition_that_raises_is_recorded_and_counts_as_not_met() -> None:
+def test_a_condition_that_raises_fails_its_execution_and_stops_its_tasks() -> None:
     with Workflow("w") as workflow:
+        BashOperator("first", "echo").action_on_event_received(TaskAction.START, "k")
         task = BashOperator("t", "echo")
         task.action_on_condition(TaskAction.START, Explodes(["k"]))
-        task.action_on_event_received(TaskAction.START, "k")
-    view = view_of(workflow)
+        BashOperator("streaming", "sleep 99")
+    view = view_of(workflow, streaming=R)
 
-    decisions = apply_event(view, user_event("k"))
+    decisions = apply(view, user_event("k"))
 
-    assert isinstance(decisions[0], RecordError) and "ZeroDivisionError: user bug" in decisions[0].message
-    assert decisions[1:] == [QueueTask("t", 1)]
+    assert decisions[0] == StopTask(101, "streaming", 1, TaskStatus.STOPPING)
+    assert isinstance(decisions[1], RecordError) and "ZeroDivisionError: user bug" in decisions[1].message
+    assert "rule 1 of task 't'" in decisions[1].message
+    assert decisions[2:] == [SetExecutionStatus(WorkflowStatus.FAILED)]
+    assert "first" not in view.latest  # the event's earlier action was not taken
+
+
+def test_a_failed_execution_still_records_the_reports_of_the_tasks_it_stops() -> None:
+    with Workflow("w") as workflow:
+        BashOperator("streaming", "sleep 99", retries=3)
+    view = view_of(workflow, WorkflowStatus.FAILED, streaming=TaskStatus.STOPPING)
+
+    assert apply(view, report(view, "streaming", F)) == [SetTaskStatus(101, "streaming", F)]
+    assert apply(view, user_event("anything")) == []
 
 
 @pytest.mark.parametrize(
@@ -164,7 +178,7 @@ def test_a_condition_that_raises_is_recorded_and_counts_as_not_met() -> None:
 def test_execution_status_follows_design_section_5(runs: dict[str, TaskStatus], expected: Any) -> None:
     view = view_of(quickstart(), **runs)
 
-    decisions = apply_event(view, user_event("unrelated"))
+    decisions = apply(view, user_event("unrelated"))
 
     assert decisions == ([SetExecutionStatus(expected)] if expected else [])
 
@@ -174,7 +188,7 @@ def test_a_periodic_task_keeps_its_execution_running() -> None:
         BashOperator("t", "echo", periodic_expression="interval@0 0 0 2")
     view = view_of(workflow, t=R)
 
-    assert apply_event(view, report(view, "t", S)) == [SetTaskStatus(101, "t", S)]
+    assert apply(view, report(view, "t", S)) == [SetTaskStatus(101, "t", S)]
     assert act_on_task(view, "t", TaskAction.RESTART) == [QueueTask("t", 2)]
 
 
@@ -184,12 +198,12 @@ def test_a_failed_try_with_retries_left_is_retried() -> None:
         BashOperator("later", "false", retries=1, retry_delay=30)
     view = view_of(workflow, now=R, later=R)
 
-    assert apply_event(view, report(view, "now", F, error="exit 1")) == [
+    assert apply(view, report(view, "now", F, error="exit 1")) == [
         SetTaskStatus(101, "now", TaskStatus.RETRYING, "exit 1"), RetryTask(101, "now", 2)]
-    assert apply_event(view, report(view, "later", F)) == [SetTaskStatus(102, "later", TaskStatus.RETRYING)]
+    assert apply(view, report(view, "later", F)) == [SetTaskStatus(102, "later", TaskStatus.RETRYING)]
     assert retry_due(view, "later", 102, 1) == [RetryTask(102, "later", 2)]
     assert retry_due(view, "later", 102, 1) == []
-    assert apply_event(view, report(view, "now", F))[0] == SetTaskStatus(101, "now", F)
+    assert apply(view, report(view, "now", F))[0] == SetTaskStatus(101, "now", F)
 
 
 def test_stop_ends_every_live_task_and_then_the_execution_is_stopped() -> None:
@@ -197,7 +211,7 @@ def test_stop_ends_every_live_task_and_then_the_execution_is_stopped() -> None:
 
     assert stop_execution(view) == [
         StopTask(101, "t1", 1, TaskStatus.STOPPING), StopTask(102, "t2", 1, TaskStatus.STOPPED)]
-    assert apply_event(view, user_event("key")) == []
-    assert apply_event(view, report(view, "t1", TaskStatus.STOPPED)) == [
+    assert apply(view, user_event("key")) == []
+    assert apply(view, report(view, "t1", TaskStatus.STOPPED)) == [
         SetTaskStatus(101, "t1", TaskStatus.STOPPED), SetExecutionStatus(WorkflowStatus.STOPPED)]
     assert stop_execution(view) == []

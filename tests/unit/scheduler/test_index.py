@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from aiflow.loader.describe import describe_workflow
 from aiflow.model.action import TaskAction
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
-from aiflow.scheduler.engine.index import RuleIndex, expected_keys
+from aiflow.scheduler.engine.index import RuleIndex
 
 
 def test_events_reach_only_the_items_of_their_namespace_that_expect_the_key() -> None:
@@ -31,6 +32,7 @@ def test_removing_and_replacing_items() -> None:
     assert index.expecting("ns", "a") == []
     assert index.expecting("ns", "c") == [1]
     assert 1 in index and 2 not in index and len(index) == 1
+    assert index.namespace_of(1) == "ns" and index.namespace_of(2) is None
 
 
 def test_expected_keys_cover_every_rule() -> None:
@@ -39,4 +41,4 @@ def test_expected_keys_cover_every_rule() -> None:
         t2.start_after([t1])
         t2.action_on_event_received(TaskAction.RESTART, "again")
 
-    assert expected_keys(workflow) == {"aiflow.task_status:t1", "again"}
+    assert describe_workflow(workflow).expected_keys() == {"aiflow.task_status:t1", "again"}

@@ -1,27 +1,26 @@
-"""Loading what the scheduler's engine needs from the database: execution views and rule state."""
+"""Loading what the scheduler's engine needs from the database: execution views and rule state.
+
+An execution whose plan cannot be read still gets a view (with an empty plan and ``broken`` set),
+so the scheduler can take it out of play instead of failing on it.
+"""
 
 from __future__ import annotations
 
-import pickle
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-import cloudpickle
-from sqlalchemy import BindParameter, and_, bindparam, func, select
+from sqlalchemy import BindParameter, and_, bindparam, func, select, union
 from sqlalchemy.orm import Session
 
 from aiflow.metadata.definitions import Workflow as WorkflowRow
-from aiflow.metadata.definitions import WorkflowSnapshot
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.scheduler_state import WorkflowExecutionRuleState
+from aiflow.metadata.session import IN_CHUNK
 from aiflow.model.status import TaskStatus, WorkflowStatus
-from aiflow.model.workflow import Workflow
-from aiflow.scheduler.engine.view import ExecutionView, TaskRun
-
-IN_CHUNK = 500
-"""Most ids in one ``IN`` list, well under every backend's limit on bound parameters."""
+from aiflow.plan import PlanError, WorkflowPlan
+from aiflow.scheduler.engine.view import LIVE_TASK_STATUSES, ExecutionView, TaskRun
+from aiflow.scheduler.plans import PlanCache
 
 # The statements that load executions, built once: building them costs more than running them.
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
@@ -46,24 +45,6 @@ _LATEST_TASKS = select(TaskExecution).join(_LATEST, and_(
 _RULE_STATES = select(WorkflowExecutionRuleState).where(WorkflowExecutionRuleState.workflow_execution_id.in_(_IDS))
 
 
-class SnapshotCache:
-    """Unpickled workflows by snapshot id; snapshots never change, so entries never go stale."""
-
-    def __init__(self, capacity: int = 512) -> None:
-        self._workflows: dict[int, Workflow] = {}
-        self._capacity = capacity
-
-    def workflow(self, session: Session, snapshot_id: int) -> Workflow:
-        """Return the workflow of ``snapshot_id``, unpickling it the first time."""
-        cached = self._workflows.get(snapshot_id)
-        if cached is None:
-            if len(self._workflows) >= self._capacity:
-                self._workflows.pop(next(iter(self._workflows)))
-            blob = session.scalars(select(WorkflowSnapshot.workflow_object).where(WorkflowSnapshot.id == snapshot_id))
-            cached = self._workflows[snapshot_id] = cloudpickle.loads(blob.one())
-        return cached
-
-
 @dataclass
 class LoadedExecution:
     """An execution's view and the rows it was read from (kept so the session does not reload them)."""
@@ -74,8 +55,7 @@ class LoadedExecution:
     workflow_name: str
 
 
-def load_executions(session: Session, execution_ids: Iterable[int],
-                    snapshots: SnapshotCache) -> dict[int, LoadedExecution]:
+def load_executions(session: Session, execution_ids: Iterable[int], plans: PlanCache) -> dict[int, LoadedExecution]:
     """Return the views of the workflow executions that exist among ``execution_ids``, with their rows.
 
     One query per kind of row (in chunks of :data:`IN_CHUNK` ids), whatever the number of executions.
@@ -84,11 +64,11 @@ def load_executions(session: Session, execution_ids: Iterable[int],
     loaded: dict[int, LoadedExecution] = {}
     wanted = sorted(set(execution_ids))
     for start in range(0, len(wanted), IN_CHUNK):
-        loaded |= _load_chunk(session, wanted[start:start + IN_CHUNK], snapshots)
+        loaded |= _load_chunk(session, wanted[start:start + IN_CHUNK], plans)
     return loaded
 
 
-def _load_chunk(session: Session, ids: list[int], snapshots: SnapshotCache) -> dict[int, LoadedExecution]:
+def _load_chunk(session: Session, ids: list[int], plans: PlanCache) -> dict[int, LoadedExecution]:
     rows = session.execute(_EXECUTIONS, {"ids": ids}).all()
     tasks: dict[int, list[TaskExecution]] = defaultdict(list)
     for task in session.scalars(_LATEST_TASKS, {"ids": ids}):
@@ -97,10 +77,12 @@ def _load_chunk(session: Session, ids: list[int], snapshots: SnapshotCache) -> d
     loaded = {}
     for row, namespace, workflow_name in rows:
         latest = tasks.get(row.id, [])
+        plan, broken = _plan(session, plans, row.snapshot_id, workflow_name, namespace)
         view = ExecutionView(
             id=row.id,
             namespace=namespace,
-            workflow=snapshots.workflow(session, row.snapshot_id),
+            plan=plan,
+            broken=broken,
             status=WorkflowStatus(row.status),
             latest={t.task_name: TaskRun(t.id, t.task_name, t.sequence_number, t.try_number, TaskStatus(t.status))
                     for t in latest},
@@ -111,25 +93,41 @@ def _load_chunk(session: Session, ids: list[int], snapshots: SnapshotCache) -> d
     return loaded
 
 
-def running_executions(session: Session) -> list[tuple[int, str, int]]:
-    """Return the executions in progress as (id, namespace, snapshot id), oldest first."""
+def _plan(session: Session, plans: PlanCache, snapshot_id: int, name: str,
+          namespace: str) -> tuple[WorkflowPlan, str | None]:
+    try:
+        return plans.plan(session, snapshot_id), None
+    except PlanError as error:
+        return WorkflowPlan(name, namespace, {}), str(error)
+
+
+def routed_executions(session: Session) -> list[tuple[int, str, int]]:
+    """Return the executions events may still concern, as (id, namespace, snapshot id), oldest first.
+
+    These are the running executions and the finished ones with tasks still being stopped (their
+    reports are still recorded).
+    """
+    live_tasks = select(TaskExecution.workflow_execution_id.label("id")).where(
+        TaskExecution.status.in_([status.value for status in LIVE_TASK_STATUSES]))
+    running = select(WorkflowExecution.id.label("id")).where(WorkflowExecution.status == WorkflowStatus.RUNNING.value)
+    ids = union(running, live_tasks).subquery()
     query = (
         select(WorkflowExecution.id, WorkflowRow.namespace, WorkflowExecution.snapshot_id)
+        .join(ids, ids.c.id == WorkflowExecution.id)
         .join(WorkflowRow, WorkflowRow.id == WorkflowExecution.workflow_id)
-        .where(WorkflowExecution.status == WorkflowStatus.RUNNING.value)
         .order_by(WorkflowExecution.id)
     )
     return [(execution_id, namespace, snapshot_id) for execution_id, namespace, snapshot_id in session.execute(query)]
 
 
-def load_rule_state(session: Session, execution_id: int) -> dict[str, dict[str, Any]]:
+def load_rule_state(session: Session, execution_id: int) -> dict[str, bytes]:
     """Return the durable state of an execution's task rules, by ``"<task>/<rule index>"``."""
     return _rule_states(session, [execution_id]).get(execution_id, {})
 
 
-def _rule_states(session: Session, ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
-    rows = session.scalars(_RULE_STATES, {"ids": ids})
-    states: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in rows:
-        states[row.workflow_execution_id][row.name] = pickle.loads(row.value) if row.value else {}
+def _rule_states(session: Session, ids: list[int]) -> dict[int, dict[str, bytes]]:
+    states: dict[int, dict[str, bytes]] = defaultdict(dict)
+    for row in session.scalars(_RULE_STATES, {"ids": ids}):
+        if row.value:
+            states[row.workflow_execution_id][row.name] = row.value
     return states

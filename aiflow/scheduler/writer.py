@@ -15,16 +15,15 @@ from datetime import datetime
 from itertools import count
 from typing import Any
 
-import cloudpickle
 from sqlalchemy.orm import Session
 
-from aiflow.metadata.execution_views import LoadedExecution
 from aiflow.metadata.executions import TaskExecution
 from aiflow.metadata.outbox import NewJob, OutboxJob, write_jobs
 from aiflow.metadata.scheduler_state import WorkflowExecutionRuleState
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import TaskStatus
 from aiflow.scheduler.engine.decisions import (
+    AbandonTry,
     Decision,
     QueueTask,
     RecordError,
@@ -33,6 +32,7 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
+from aiflow.scheduler.views import LoadedExecution
 
 DEFAULT_QUEUE = "aiflow"
 
@@ -49,7 +49,7 @@ class DecisionWriter:
         self.at = at
         self._tasks: dict[int, TaskExecution] = {}  # by id, new ones by temporary negative ids
         self._temporary_ids = count(-1, -1)
-        self._jobs: list[tuple[str, TaskExecution, LoadedExecution]] = []
+        self._jobs: list[tuple[str, TaskExecution, LoadedExecution, int | None]] = []  # None: the current try
 
     def write(self, loaded: LoadedExecution, decisions: Iterable[Decision], execution_type: ExecutionType) -> None:
         """Apply one engine step's decisions about an execution, in order."""
@@ -62,7 +62,7 @@ class DecisionWriter:
     def finish(self) -> list[OutboxJob]:
         """Flush the new task executions and write the outbox rows of every job; return them."""
         self._session.flush()
-        return write_jobs(self._session, [self._job(kind, task, loaded) for kind, task, loaded in self._jobs])
+        return write_jobs(self._session, [self._job(*job) for job in self._jobs])
 
     def _write_one(self, loaded: LoadedExecution, decision: Decision, execution_type: ExecutionType) -> None:
         row = loaded.row
@@ -71,11 +71,13 @@ class DecisionWriter:
         elif isinstance(decision, RetryTask):
             task = self._task(decision.task_execution_id)
             task.try_number, task.status, task.end_date = decision.try_number, TaskStatus.QUEUED.value, None
-            self._jobs.append(("start", task, loaded))
+            self._jobs.append(("start", task, loaded, None))
         elif isinstance(decision, StopTask):
             task = self._task(decision.task_execution_id)
             self._set_task(task, decision.status)
-            self._jobs.append(("stop", task, loaded))
+            self._jobs.append(("stop", task, loaded, None))
+        elif isinstance(decision, AbandonTry):
+            self._jobs.append(("stop", self._task(decision.task_execution_id), loaded, decision.try_number))
         elif isinstance(decision, SetTaskStatus):
             self._set_task(self._task(decision.task_execution_id), decision.status, decision.error)
         elif isinstance(decision, SetExecutionStatus):
@@ -97,7 +99,7 @@ class DecisionWriter:
         temporary_id = next(self._temporary_ids)
         self._tasks[temporary_id] = task
         view.latest[decision.task_name] = replace(view.latest[decision.task_name], id=temporary_id)
-        self._jobs.append(("start", task, loaded))
+        self._jobs.append(("start", task, loaded, None))
 
     def _task(self, task_execution_id: int) -> TaskExecution:
         return self._tasks.get(task_execution_id) or self._session.get_one(TaskExecution, task_execution_id)
@@ -111,30 +113,30 @@ class DecisionWriter:
         if error is not None:
             task.error = error
 
-    def _job(self, kind: str, task: TaskExecution, loaded: LoadedExecution) -> NewJob:
+    def _job(self, kind: str, task: TaskExecution, loaded: LoadedExecution, try_number: int | None) -> NewJob:
         view = loaded.view
-        operator = view.workflow.tasks[task.task_name]
+        try_number = task.try_number if try_number is None else try_number
+        planned = view.plan.tasks.get(task.task_name)
         payload: dict[str, Any] = {
-            "task_execution_id": task.id, "try_number": task.try_number,
+            "task_execution_id": task.id, "try_number": try_number,
             "workflow_execution_id": view.id, "namespace": view.namespace,
             "workflow_name": loaded.workflow_name, "task_name": task.task_name,
         }
         if kind == "start":
             payload |= {"snapshot_id": loaded.row.snapshot_id, "sequence_number": task.sequence_number}
-        return NewJob(kind, task.id, task.try_number, operator.queue or DEFAULT_QUEUE, json.dumps(payload))
+        queue = planned.queue if planned is not None and planned.queue else DEFAULT_QUEUE
+        return NewJob(kind, task.id, try_number, queue, json.dumps(payload))
 
 
-def save_rule_state(session: Session, execution_id: int, before: dict[str, bytes],
-                    state: dict[str, dict[str, Any]]) -> None:
-    """Write the rule states that changed since ``before`` (their pickled values when loaded)."""
-    for name, values in state.items():
-        if not values and name not in before:
-            continue  # an empty state reads the same as none
-        blob = cloudpickle.dumps(values)
-        if before.get(name) == blob:
+def save_rule_state(session: Session, execution_id: int, before: dict[str, bytes], state: dict[str, bytes]) -> None:
+    """Write the rule states that changed since ``before`` (what was loaded), deleting those that are gone."""
+    for name in before.keys() - state.keys():
+        session.delete(session.get_one(WorkflowExecutionRuleState, (execution_id, name)))
+    for name, value in state.items():
+        if before.get(name) == value:
             continue
         row = session.get(WorkflowExecutionRuleState, (execution_id, name))
         if row is None:
-            session.add(WorkflowExecutionRuleState(workflow_execution_id=execution_id, name=name, value=blob))
+            session.add(WorkflowExecutionRuleState(workflow_execution_id=execution_id, name=name, value=value))
         else:
-            row.value = blob
+            row.value = value

@@ -1,0 +1,1 @@
+"""Evaluating users' custom conditions in sandboxed processes, one per namespace (see README.md)."""
