@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from aiflow.clock import utcnow
+from aiflow.commands import Command, CommandKind
+from aiflow.config.server import ServerConfig
 from aiflow.evaluator.pool import EvaluatorPool
 from aiflow.evaluator.process import start_evaluator
 from aiflow.loader.describe import describe_workflow
-from aiflow.commands import Command, CommandKind
-from aiflow.config.server import ServerConfig
 from aiflow.metadata import migrate
 from aiflow.metadata.checkpoint import last_applied_offset
 from aiflow.metadata.definitions import Workflow as WorkflowRow
