@@ -73,9 +73,11 @@ def server() -> None:
 
 @server.command("start")
 @daemon_option
-@click.pass_context
-def server_start(ctx: click.Context, daemon: bool) -> None:
-    """Start the AIFlow server (the notification server must be running)."""
+def server_start(daemon: bool) -> None:
+    """Start the AIFlow server (the notification server must be running).
+
+    A process that exits is restarted alone, after a delay that grows while it keeps failing.
+    """
     config = load_server_config()
     refuse_second_start("AIFlow server", server_pid_file())
     check_api_port_free(config)
@@ -90,7 +92,7 @@ def server_start(ctx: click.Context, daemon: bool) -> None:
         click.echo("AIFlow server is running; press Ctrl-C to stop.")
         print_parts(parts, Path(config.log_dir))
 
-    ctx.exit(run_parts("AIFlow server", parts, server_pid_file(), Path(config.log_dir), on_ready=ready))
+    run_parts("AIFlow server", parts, server_pid_file(), Path(config.log_dir), on_ready=ready)
 
 
 @server.command("stop")

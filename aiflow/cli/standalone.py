@@ -15,12 +15,12 @@ from notification.cli.server import embedded_server
 
 
 @click.command()
-@click.pass_context
-def standalone(ctx: click.Context) -> None:
+def standalone() -> None:
     """Run the notification server, scheduler, a worker and the API server here until Ctrl-C.
 
     Missing configuration files are written first (with an admin token) and
-    the metadata database is created or upgraded.
+    the metadata database is created or upgraded. A process that exits is
+    restarted alone, after a delay that grows while it keeps failing.
     """
     refuse_second_start("AIFlow", server_pid_file())
     token = write_missing_config(api_url(load_server_config()))
@@ -40,6 +40,4 @@ def standalone(ctx: click.Context) -> None:
         print_parts(parts, Path(config.log_dir))
         click.echo(f"  admin token   {token}" if token else "  no token: the API server is open on loopback")
 
-    ctx.exit(run_parts("AIFlow", parts, server_pid_file(), Path(config.log_dir), env, ready))
-
-
+    run_parts("AIFlow", parts, server_pid_file(), Path(config.log_dir), env, ready)

@@ -44,8 +44,10 @@ def refuse_second_start(what: str, pid_file: PidFile) -> None:
 
 
 def run_parts(what: str, parts: Sequence[Part], pid_file: PidFile, log_dir: Path,
-              env: Mapping[str, str] | None = None, on_ready: Callable[[], None] = lambda: None) -> int:
-    """Supervise ``parts`` until a signal; ``pid_file`` names this process meanwhile. Return the exit code.
+              env: Mapping[str, str] | None = None, on_ready: Callable[[], None] = lambda: None) -> None:
+    """Supervise ``parts`` until SIGINT or SIGTERM; ``pid_file`` names this process meanwhile.
+
+    Parts that exit are restarted; ``pid_file`` keeps naming this process across those restarts.
 
     Raises:
         ConflictError: ``pid_file`` names a live process.
@@ -55,6 +57,6 @@ def run_parts(what: str, parts: Sequence[Part], pid_file: PidFile, log_dir: Path
     stop = stop_on_signals()
     pid_file.write(os.getpid())
     try:
-        return Supervisor(parts, log_dir, env).run(stop, on_ready)
+        Supervisor(parts, log_dir, env).run(stop, on_ready)
     finally:
         pid_file.remove(os.getpid())

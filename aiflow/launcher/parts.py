@@ -7,7 +7,6 @@ so a supervised part behaves exactly like the command a user runs by hand.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import redis
 import requests
@@ -65,8 +64,11 @@ def worker_part(config: ServerConfig) -> Part:
 
 
 def notification_part(server: EmbeddedServer) -> Part:
-    """The embedded Redis in the foreground; ready once it answers and its event store is prepared."""
-    def prepared(_log: Path) -> bool:
+    """The embedded Redis in the foreground; ready once it answers and its event store is prepared.
+
+    The store is prepared again after each restart (a Redis that lost its data gets its stream back).
+    """
+    def prepared(_output: str) -> bool:
         try:
             with connect(server.url, retries=0, socket_connect_timeout=0.5) as client:
                 init_store(client, EventKeys())

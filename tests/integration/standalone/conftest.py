@@ -15,6 +15,9 @@ import pytest
 
 from tests.support import free_port, wait_until
 
+#: The part each supervised command is (by the word after ``-m aiflow`` or ``-m notification``).
+PART_BY_COMMAND = {"scheduler": "scheduler", "worker": "worker", "webserver": "api", "server": "notification"}
+
 
 class StandaloneProcess(AbstractContextManager["StandaloneProcess"]):
     """``python -m aiflow standalone`` with its output in a file; ready once it prints its summary.
@@ -43,6 +46,17 @@ class StandaloneProcess(AbstractContextManager["StandaloneProcess"]):
         """The standalone process and everything it started."""
         root = psutil.Process(self.popen.pid)
         return [root, *root.children(recursive=True)]
+
+    def part_pids(self) -> dict[str, int]:
+        """The pid of each part by its name, and of the Redis server the notification part runs as ``redis``."""
+        pids = {}
+        for child in psutil.Process(self.popen.pid).children():
+            name = PART_BY_COMMAND[child.cmdline()[4]]  # python -P -m aiflow|notification COMMAND ...
+            pids[name] = child.pid
+            if name == "notification":
+                (redis_server,) = child.children()
+                pids["redis"] = redis_server.pid
+        return pids
 
     def interrupt(self, timeout: float = 60) -> int:
         """Press Ctrl-C: SIGINT the standalone process and return its exit code."""

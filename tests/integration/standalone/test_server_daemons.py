@@ -1,4 +1,7 @@
-"""``aiflow server start -d | stop`` and ``aiflow webserver start -d | stop`` against a daemon notification server."""
+"""``aiflow server start -d | stop`` and ``aiflow webserver start -d | stop`` against a daemon notification server.
+
+The server daemon restarts a part that dies; ``stop`` still ends every part.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import psutil
 import pytest
 import requests
 
-from tests.support import free_port, port_is_open
+from aiflow.cli.server import server_pid_file, webserver_pid_file
+from aiflow.config import load_server_config
+from tests.support import free_port, port_is_open, wait_until
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -73,3 +78,28 @@ def test_server_start_needs_the_notification_server(env: dict[str, str]) -> None
     assert result.stderr.startswith("Error: the notification server at redis://127.0.0.1:")
     assert "notification server start -d" in result.stderr
     assert run(env, "notification", "server", "start", "-d").returncode == 0
+
+
+def test_the_server_daemon_restarts_a_killed_api_server_and_stop_still_ends_everything(env: dict[str, str]) -> None:
+    pid = started_pid(run(env, "aiflow", "server", "start", "-d"))
+    supervisor = psutil.Process(pid)
+    (api,) = (child for child in supervisor.children() if "webserver" in child.cmdline())
+    others = {child.pid for child in supervisor.children()} - {api.pid}
+    processes = [supervisor, *supervisor.children(recursive=True)]
+    log = Path(load_server_config().log_dir) / "aiflow_server.log"
+
+    api.kill()
+    successor = wait_until(lambda: re.findall(r"api: ready \(pid (\d+)\)", log.read_text())[1:], timeout=60,
+                           interval=0.1, message="the API server to be restarted")
+
+    assert f"api (pid {api.pid}) exited (killed by SIGKILL); restarting it in 1s" in log.read_text()
+    assert {child.pid for child in supervisor.children()} == {*others, int(successor[0])}
+    assert server_pid_file().running_pid() == pid
+    assert webserver_pid_file().running_pid() == int(successor[0])
+    assert health(env) == 200
+    processes += supervisor.children(recursive=True)
+    stopped = run(env, "aiflow", "server", "stop")
+    assert stopped.returncode == 0 and f"(pid {pid}) stopped" in stopped.stdout
+    assert psutil.wait_procs(processes, timeout=5)[1] == []
+    assert server_pid_file().running_pid() is None and webserver_pid_file().running_pid() is None
+    assert not port_is_open(int(env["AIFLOW_REST_PORT"]))
