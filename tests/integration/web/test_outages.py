@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient
@@ -92,6 +93,22 @@ def count(engine: Engine, table: Any) -> int:
 
 def commands(bus: NotificationClient) -> list[Command]:
     return [Command.from_event(event) for event in bus.list_events(COMMAND_EVENT_KEY)]
+
+
+def test_the_proxy_drops_connections_while_cut_and_forwards_again_after(bus_proxy: TcpProxy, redis_url: str) -> None:
+    client = redis.Redis.from_url(bus_proxy.url(redis_url))
+    try:
+        assert client.ping() and bus_proxy.open_connections == 1
+
+        bus_proxy.cut()
+        assert bus_proxy.open_connections == 0
+        with pytest.raises(redis.ConnectionError):
+            client.ping()
+
+        bus_proxy.restore()
+        assert client.ping() and bus_proxy.open_connections == 1
+    finally:
+        client.close()
 
 
 def test_health_names_the_bus_while_it_is_cut(bus_cut_client: FlaskClient, bus_proxy: TcpProxy) -> None:
