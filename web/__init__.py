@@ -28,7 +28,9 @@ def create_app(
     """Build the API server for ``config`` (by default ``aiflow_server.yaml``).
 
     ``engine`` and ``bus`` replace the metadata engine and the event bus client
-    the configuration names (tests pass their own).
+    the configuration names (tests pass their own). The bus client the app
+    builds gives up on an unreachable bus after
+    :data:`~web.services.BUS_RETRY_BUDGET_S`, so requests answer 503 quickly.
 
     Raises:
         ConfigError: the tokens are malformed, or the server would bind to a
@@ -55,5 +57,6 @@ def create_app(
 
 def _connect_bus(config: ServerConfig) -> NotificationClient:
     return NotificationClient.from_config(
-        load_notification_config(), notification_home(), server_uri=config.notification_server_uri
+        load_notification_config(), notification_home(), server_uri=config.notification_server_uri,
+        retry_budget=services.BUS_RETRY_BUDGET_S,
     )

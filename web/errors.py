@@ -3,14 +3,19 @@
 AIFlow's errors map by class (a handler for a base class covers its
 subclasses); HTTP errors Werkzeug raises (unknown route, wrong method,
 malformed JSON, payload too large, missing or refused token) keep their
-status. Anything else is a bug: logged once with its traceback, answered 500.
+status. A metadata database or an event bus that cannot be reached (a refused,
+dropped or timed-out connection, a pool with no free connection) is 503
+``unavailable``, as a :class:`~aiflow.errors.TransientError` is. Anything else
+is a bug: logged once with its traceback, answered 500.
 """
 
 from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask, Response, jsonify
+from sqlalchemy import exc as db_errors
 from werkzeug.exceptions import HTTPException
 
 from aiflow.errors import (
@@ -30,6 +35,16 @@ _STATUS: dict[type[AIFlowError], tuple[int, str]] = {
     InvalidInputError: (400, "invalid_input"),
     TransientError: (503, "unavailable"),
 }
+
+DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
+    db_errors.OperationalError,  # refused, dropped or timed-out connections, and SQLite's "locked" after its wait
+    db_errors.InterfaceError,  # a driver's connection already closed
+    db_errors.DisconnectionError,
+    db_errors.TimeoutError,  # no pooled connection became free in time
+)
+"""Errors of the metadata database that mean it cannot be reached now (503)."""
+BUS_UNREACHABLE: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
+"""Errors of a direct Redis call (outside the bus client's retries) that mean the bus cannot be reached (503)."""
 
 
 def error_response(status: int, kind: str, detail: str, **extra: object) -> tuple[Response, int]:
@@ -65,6 +80,18 @@ def handle_http_error(error: HTTPException) -> tuple[Response, int] | Response:
     return response
 
 
+def handle_unreachable_database(error: Exception) -> tuple[Response, int]:
+    """Answer 503 while the metadata database cannot be reached; the cause goes to the log only."""
+    logger.warning("API: metadata database unavailable: %s", error)
+    return error_response(503, "unavailable", "the metadata database is unavailable; try again later")
+
+
+def handle_unreachable_bus(error: Exception) -> tuple[Response, int]:
+    """Answer 503 while the event bus cannot be reached."""
+    logger.warning("API: event bus unavailable: %s", error)
+    return error_response(503, "unavailable", "the event bus is unavailable; try again later")
+
+
 def handle_unexpected(error: Exception) -> tuple[Response, int]:
     """Log a bug with its traceback and answer 500 without revealing internals."""
     logger.error("API: unexpected error: %s", error, exc_info=error)
@@ -76,5 +103,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(WorkflowFileError, handle_workflow_file_error)
     app.register_error_handler(AIFlowError, handle_aiflow_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    for database_error in DATABASE_UNREACHABLE:
+        app.register_error_handler(database_error, handle_unreachable_database)
+    for bus_error in BUS_UNREACHABLE:
+        app.register_error_handler(bus_error, handle_unreachable_bus)
     app.register_error_handler(Exception, handle_unexpected)
 

@@ -48,12 +48,13 @@ def op(
     body: str | None = None,
     query: list[tuple[str, Schema]] | None = None,
     public: bool = False,
+    unavailable: str = "Error",
 ) -> dict[str, Any]:
     """One operation: its success response, request body, query arguments and errors."""
     success: dict[str, Any] = {"description": summary, **(_json(schema) if schema else {})}
     operation: dict[str, Any] = {
         "summary": summary,
-        "responses": {str(status): success, "4XX": {"description": "client error", **_json("Error")}},
+        "responses": {str(status): success, **_ERRORS, "503": {**_UNAVAILABLE, **_json(unavailable)}},
     }
     if query:
         operation["parameters"] = [{"name": n, "in": "query", "required": False, "schema": s} for n, s in query]
@@ -65,6 +66,9 @@ def op(
     return operation
 
 
+_UNAVAILABLE = {"description": "the metadata database or the event bus is unreachable; try again later"}
+_ERRORS = {"4XX": {"description": "client error", **_json("Error")}}
+
 _PACKAGE = {
     "summary": "the snapshot's package",
     "responses": {
@@ -73,7 +77,8 @@ _PACKAGE = {
             "headers": {"X-AIFlow-Content-Hash": {"schema": {"type": "string"}}},
             "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
         },
-        "4XX": {"description": "client error", **_json("Error")},
+        **_ERRORS,
+        "503": {**_UNAVAILABLE, **_json("Error")},
     },
 }
 
@@ -95,7 +100,8 @@ def _attachment_paths(plural: str, resource: str, record: str, new: str) -> dict
 
 
 PATHS: dict[str, dict[str, Any]] = {
-    "/health": {"get": op("liveness", 200, "Health", public=True)},
+    "/health": {"get": op("the database and the event bus answer", 200, "Health", public=True,
+                          unavailable="HealthUnavailable")},
     "/version": {"get": op("server version", 200, "Version")},
     "/openapi.json": {"get": {**op("this document", 200, None, public=True)}},
     "/namespaces": {

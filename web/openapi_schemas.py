@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiflow.model.names import MAX_NAME_LENGTH
+
 Schema = dict[str, Any]
 
 
@@ -36,6 +38,7 @@ INTEGER_OR_NULL: Schema = {"type": ["integer", "null"]}
 TIME: Schema = {"type": "string", "format": "date-time"}
 TIME_OR_NULL: Schema = {"type": ["string", "null"], "format": "date-time"}
 PROPERTIES: Schema = {"type": "object", "additionalProperties": True}
+_STATE: Schema = {"enum": ["ok", "unreachable"]}
 
 _RECORDS: dict[str, Schema] = {
     "Error": {
@@ -116,7 +119,11 @@ _RECORDS: dict[str, Schema] = {
         context=TEXT_OR_NULL,
         create_time=INTEGER,
     ),
-    "Health": obj(status=STRING),
+    "Health": obj(status={"const": "ok"}, database={"const": "ok"}, bus={"const": "ok"}),
+    "HealthUnavailable": {
+        **obj(error={"const": "unavailable"}, detail=STRING, database=_STATE, bus=_STATE),
+        "description": "The database or the event bus (or both) does not answer.",
+    },
     "Version": obj(version=STRING),
     "ExecutionStarted": obj(id=ID),
     "CommandAccepted": obj(command=STRING, offset=INTEGER),
@@ -140,7 +147,11 @@ _BODIES: dict[str, Schema] = {
     "NewNamespace": {
         "type": "object",
         "properties": {
-            "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,255}$"},
+            "name": {
+                "type": "string",
+                "pattern": f"^[A-Za-z0-9_.-]{{1,{MAX_NAME_LENGTH}}}$",
+                "description": "letters, digits, '_', '.' and '-'; not '.' and without '..'",
+            },
             "properties": {"type": ["object", "null"]},
         },
         "required": ["name"],

@@ -6,10 +6,11 @@ Input of the wrong shape raises :class:`~aiflow.errors.InvalidInputError`
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import math
+from typing import Any, NoReturn
 
 from flask import request
-from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from aiflow.errors import InvalidInputError
@@ -22,14 +23,30 @@ MAX_INT = 2**63 - 1
 
 
 def json_body() -> dict[str, Any]:
-    """Return the request's JSON object, whatever its declared content type."""
+    """Return the request's JSON object, whatever its declared content type.
+
+    The body must be strict JSON: ``NaN``, ``Infinity`` and numbers too large
+    for a float (``1e999``) are refused, as Python's lenient parser would let
+    them through and other JSON readers would not read them back.
+    """
     try:
-        body = request.get_json(force=True)
-    except BadRequest:
+        body = json.loads(request.get_data(cache=True), parse_constant=_refuse_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError and the refusals are ValueErrors
         raise InvalidInputError("the request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidInputError(f"the request body must be a JSON object, got {type(body).__name__}")
     return body
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def string_field(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:

@@ -16,6 +16,7 @@ from typing import TextIO
 
 import redis
 
+from aiflow.errors import InvalidInputError
 from notification.keys import TaskKeys
 from workers.payloads import StartTask
 
@@ -26,9 +27,17 @@ STREAM_MAX_LINES = 10_000
 
 
 def log_path(log_dir: Path, job: StartTask) -> Path:
-    """Return the file of the try's log."""
+    """Return the file of the try's log.
+
+    Raises:
+        InvalidInputError: the names of the job would place the file outside
+            ``log_dir`` (names are checked when declared; this is a second guard).
+    """
     folder = log_dir / job.namespace / job.workflow_name / str(job.workflow_execution_id) / job.task_name
-    return folder / f"{job.sequence_number}-{job.try_number}.log"
+    path = folder / f"{job.sequence_number}-{job.try_number}.log"
+    if not path.resolve().is_relative_to(log_dir.resolve()):
+        raise InvalidInputError(f"the log file {path} of task {job.task_name!r} would be outside {log_dir}")
+    return path
 
 
 class TaskLog:

@@ -5,7 +5,10 @@ SQLite runs in WAL mode (readers never block the writer) with ``synchronous=NORM
 enforces foreign keys so cascading deletes work as on the server databases;
 the folder of its file is created when missing.
 PostgreSQL and MySQL connections are pinged before use, so a pool survives a
-database restart.
+database restart, and opening one gives up after :data:`CONNECT_TIMEOUT_S`
+(unless the URL sets ``connect_timeout``); a checkout waits at most
+:data:`POOL_TIMEOUT_S` for a free pooled connection. So an unreachable server
+is an error within seconds, never a wait of minutes.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from aiflow.config import ServerConfig
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite connection waits for another writer's lock before raising."""
+CONNECT_TIMEOUT_S = 5
+"""How long opening a PostgreSQL or MySQL connection may take (whole seconds, as both drivers want)."""
+POOL_TIMEOUT_S = 10.0
+"""How long a checkout waits for a pooled connection when all are in use."""
+_SERVER_BACKENDS = ("postgresql", "mysql")
 
 
 def engine_from_config(config: ServerConfig) -> Engine:
@@ -53,10 +61,12 @@ def create_engine(
     is_sqlite = url.get_backend_name() == "sqlite"
     in_memory = is_sqlite and url.database in (None, "", ":memory:")
     options: dict[str, Any] = {"pool_pre_ping": not is_sqlite}
+    if url.get_backend_name() in _SERVER_BACKENDS and "connect_timeout" not in url.query:
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
     if not pool_enabled:
         options["poolclass"] = NullPool
     elif not in_memory:
-        options.update(pool_size=pool_size, max_overflow=max_overflow)
+        options.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=POOL_TIMEOUT_S)
     if is_sqlite and not in_memory:
         _create_sqlite_folder(str(url.database))
     engine = sqlalchemy.create_engine(url, **options)

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 from aiflow.errors import InvalidInputError
 from aiflow.model.action import TaskAction
 from aiflow.model.condition import Condition
+from aiflow.model.names import check_name
 from aiflow.model.periodic import PeriodicExpression
 from aiflow.model.source import declaration_site
 from aiflow.model.status import TaskStatus
-from aiflow.model.workflow import WorkflowContextManager, check_name
+from aiflow.model.workflow import WorkflowContextManager
 
 if TYPE_CHECKING:
     from aiflow.model.context import Context

@@ -13,6 +13,7 @@ from aiflow.model.internal.conditions import (
     TaskStatusAllMetCondition,
     TaskStatusCondition,
 )
+from aiflow.model.names import check_name
 from aiflow.model.rule import TaskRule
 from aiflow.model.source import declaration_site
 from aiflow.model.status import TaskStatus
@@ -141,10 +142,3 @@ class WorkflowContextManager:
         """Return the innermost open workflow, or ``None`` outside any ``with`` block."""
         return cls._workflows[-1] if cls._workflows else None
 
-
-def check_name(kind: str, name: object) -> None:
-    """Raise :class:`InvalidInputError` unless ``name`` is a non-empty, unpadded string."""
-    if not isinstance(name, str) or not name or name.strip() != name:
-        raise InvalidInputError(
-            f"{kind} name must be a non-empty string without surrounding blanks, got {name!r}"
-        )

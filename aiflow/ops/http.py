@@ -74,6 +74,8 @@ def call(method: str, path: str, **kwargs: Any) -> Any:
     logger.debug("SDK: %s %s", method, url)
     try:
         response = requests.request(method, url, headers=server.headers(), timeout=TIMEOUT, **kwargs)
+    except requests.exceptions.InvalidJSONError as exc:  # NaN or Infinity in the body: the request is never sent
+        raise AIFlowException(f"the request is not valid JSON: {exc}", error="invalid_input") from exc
     except requests.RequestException as exc:
         raise AIFlowException(f"cannot reach the AIFlow server at {server.base_url}: {exc}") from exc
     if not response.ok:

@@ -17,12 +17,13 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from aiflow.commands import Command, CommandKind
+from aiflow.errors import TransientError
 from aiflow.metadata import Workflow
 from aiflow.metadata.queries import attachments as queries
 from aiflow.metadata.queries.attachments import A
 from web.access import owning_workflow, workflow_named
 from web.params import page_json, paging
-from web.services import publish, transaction
+from web.services import announce, publish, transaction
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class AttachmentKind(Generic[A]):
 
     def announce(self, workflow: Workflow) -> None:
         """Tell the scheduler the workflow's attachments of this kind changed."""
-        publish(Command(self.changed, workflow_id=workflow.id), workflow.namespace)
+        announce(Command(self.changed, workflow_id=workflow.id), workflow.namespace)
 
     def load(self, session: Session, attachment_id: int) -> tuple[A, Workflow]:
         """Return the attachment ``attachment_id`` and its workflow; 404 outside the caller's scope."""
@@ -100,3 +101,22 @@ def attach(session: Session, kind: AttachmentKind[A], workflow: Workflow, **valu
     session.add(attachment)
     session.flush()
     return kind.record(attachment)
+
+
+def add_attachment(kind: AttachmentKind[Any], namespace: str, name: str, **values: Any) -> tuple[dict[str, Any], int]:
+    """Add an attachment of ``kind`` to the workflow and tell the scheduler; answer 201 with its JSON form.
+
+    Raises:
+        TransientError: the scheduler could not be told; the new row was
+            deleted again, so repeating the request adds it once (503).
+    """
+    with transaction() as session:
+        workflow = workflow_named(session, namespace, name)
+        record = attach(session, kind, workflow, **values)
+    try:
+        publish(Command(kind.changed, workflow_id=workflow.id), workflow.namespace)
+    except TransientError as exc:
+        with transaction() as session:
+            session.delete(queries.get_attachment(session, kind.table, record["id"]))
+        raise TransientError(f"the {kind.label} was not added: {exc}") from exc
+    return record, 201

@@ -1,18 +1,21 @@
 """Workflow executions: start, list, show, stop, stop all, delete.
 
 Starting creates the execution row (INIT, pinned to the workflow's current
-snapshot) and then publishes the command; stopping only publishes a command.
-The scheduler changes every status afterwards.
+snapshot) and then publishes the command, named by the execution so a retried
+send stores it once; when it cannot be published the row is deleted again and
+the request answers 503. Stopping only publishes a command. The scheduler
+changes every status afterwards.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint
 
 from aiflow.commands import Command, CommandKind
-from aiflow.errors import ConflictError
+from aiflow.errors import ConflictError, TransientError
 from aiflow.metadata import WorkflowExecution
 from aiflow.metadata.queries import executions as queries
 from aiflow.model.status import WorkflowStatus
@@ -21,7 +24,13 @@ from web.params import page_json, paging
 from web.records import execution_record
 from web.services import publish, transaction
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("executions", __name__)
+
+
+def start_request_id(execution_id: int) -> str:
+    """The request id of the start command of execution ``execution_id``."""
+    return f"execution:{execution_id}:start"
 
 
 def accepted(command: Command, namespace: str) -> tuple[dict[str, Any], int]:
@@ -38,12 +47,19 @@ def require_unfinished(execution: WorkflowExecution) -> None:
 
 @bp.post("/namespaces/<namespace>/workflows/<name>/executions")
 def start_execution(namespace: str, name: str) -> tuple[dict[str, Any], int]:
-    """Start an execution of the workflow; answers its id."""
+    """Start an execution of the workflow; answers its id (503, and no execution, while the bus is down)."""
     with transaction() as session:
         workflow = workflow_named(session, namespace, name)
         execution = queries.create_execution(session, workflow)
     command = Command(CommandKind.START_WORKFLOW_EXECUTION, workflow_execution_id=execution.id)
-    publish(command, namespace)
+    try:
+        publish(command, namespace, request_id=start_request_id(execution.id))
+    except TransientError as exc:
+        with transaction() as session:
+            discarded = queries.discard_unstarted_execution(session, execution.id)
+        if discarded:
+            raise TransientError(f"the execution was not started: {exc}") from exc
+        logger.info("API: execution %s began although its start command was not acknowledged", execution.id)
     return {"id": execution.id}, 201
 
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint
 
-from aiflow.errors import InvalidInputError
 from aiflow.metadata.queries import namespaces as queries
+from aiflow.model.names import check_name
 from web.auth import principal, require_admin, require_namespace
-from web.params import json_body, object_field, page_json, paging, string_field
+from web.params import json_body, object_field, page_json, paging
 from web.records import namespace_record
 from web.services import transaction
 
 bp = Blueprint("namespaces", __name__)
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 
 
 @bp.get("/namespaces")
@@ -30,12 +27,10 @@ def list_namespaces() -> dict[str, Any]:
 
 @bp.post("/namespaces")
 def add_namespace() -> tuple[dict[str, Any], int]:
-    """Add a namespace: ``{"name", "properties"}``."""
+    """Add a namespace: ``{"name", "properties"}`` (the name as :func:`~aiflow.model.names.check_name` says)."""
     require_admin()
     body = json_body()
-    name = string_field(body, "name") or ""
-    if not NAME_PATTERN.match(name):
-        raise InvalidInputError(f"namespace name {name!r} must be 1-255 letters, digits, '_', '.' or '-'")
+    name = check_name("Namespace", body.get("name"))
     with transaction() as session:
         namespace = queries.add_namespace(session, name, object_field(body, "properties"))
         return namespace_record(namespace), 201

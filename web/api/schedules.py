@@ -9,11 +9,9 @@ from flask import Blueprint
 from aiflow.commands import CommandKind
 from aiflow.metadata import WorkflowSchedule
 from aiflow.model.periodic import PeriodicExpression
-from web.access import workflow_named
-from web.api.attachments import AttachmentKind, add_routes, attach
+from web.api.attachments import AttachmentKind, add_attachment, add_routes
 from web.params import json_body, string_field
 from web.records import schedule_record
-from web.services import transaction
 
 bp = Blueprint("schedules", __name__)
 
@@ -26,10 +24,6 @@ add_routes(bp, SCHEDULES)
 
 @bp.post("/namespaces/<namespace>/workflows/<name>/schedules")
 def add_schedule(namespace: str, name: str) -> tuple[dict[str, Any], int]:
-    """Add a schedule: ``{"expression"}`` (400 when the expression does not parse)."""
+    """Add a schedule: ``{"expression"}`` (400 when the expression does not parse or can never fire)."""
     expression = str(PeriodicExpression.parse(string_field(json_body(), "expression") or ""))
-    with transaction() as session:
-        workflow = workflow_named(session, namespace, name)
-        record = attach(session, SCHEDULES, workflow, expression=expression)
-    SCHEDULES.announce(workflow)
-    return record, 201
+    return add_attachment(SCHEDULES, namespace, name, expression=expression)

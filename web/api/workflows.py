@@ -1,7 +1,9 @@
 """``/namespaces/<ns>/workflows``: upload, list, show, enable, disable and delete workflows.
 
-Every change publishes a ``WORKFLOW_CHANGED`` command so the scheduler reloads
-the workflow's schedules and triggers.
+Every upload, enable, disable and delete publishes a ``WORKFLOW_CHANGED``
+command so the scheduler reloads the workflow's schedules and triggers, even
+when it changed nothing: a request answered 503 because the bus was down can
+then be repeated to tell the scheduler.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from web.package_store import drop_unused_packages, ensure_stored, store_package
 from web.packages import read_package
 from web.params import page_json, paging
 from web.records import snapshot_record, workflow_record
-from web.services import publish, services, transaction
+from web.services import announce, services, transaction
 
 bp = Blueprint("workflows", __name__)
 
@@ -47,8 +49,7 @@ def upload_workflow(namespace: str) -> tuple[dict[str, Any], int]:
         get_namespace(session, namespace)
         result = queries.record_upload(session, record)
     ensure_stored(package)
-    if result.changed:
-        _announce(result.workflow)
+    _announce(result.workflow)
     return {**workflow_record(result.workflow), "snapshot": snapshot_record(result.snapshot)}, 201
 
 
@@ -96,14 +97,12 @@ def disable_workflow(namespace: str, name: str) -> dict[str, Any]:
 def _set_enabled(namespace: str, name: str, enabled: bool) -> dict[str, Any]:
     with transaction() as session:
         workflow = workflow_named(session, namespace, name)
-        changed = workflow.is_enabled != enabled
         workflow.is_enabled = enabled
         session.flush()
         record = workflow_record(workflow)
-    if changed:
-        _announce(workflow)
+    _announce(workflow)
     return record
 
 
 def _announce(workflow: Workflow) -> None:
-    publish(Command(CommandKind.WORKFLOW_CHANGED, workflow_id=workflow.id), workflow.namespace)
+    announce(Command(CommandKind.WORKFLOW_CHANGED, workflow_id=workflow.id), workflow.namespace)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from aiflow.errors import ConflictError, NotFoundError
@@ -38,6 +38,18 @@ def create_execution(
     session.add(execution)
     session.flush()
     return execution
+
+
+def discard_unstarted_execution(session: Session, execution_id: int) -> bool:
+    """Delete execution ``execution_id`` if it is still INIT; return whether it was.
+
+    For the API server, when the start command of an execution it just created
+    could not be published: an execution the scheduler has begun is kept.
+    """
+    statement = delete(WorkflowExecution).where(
+        WorkflowExecution.id == execution_id, WorkflowExecution.status == WorkflowStatus.INIT.value
+    )
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def get_execution(session: Session, execution_id: int) -> WorkflowExecution:

@@ -68,6 +68,11 @@ def test_unknown_names_and_ids_fail_in_one_line(live_server: str, aiflow: Aiflow
         (["workflow", "nope"], "No such command 'nope'"),
         (["workflow", "upload", "missing.py"], "'missing.py' does not exist"),
         (["workflow-schedule", "add", "wf", "cron@61 * * * *"], "cron@61 * * * *"),
+        (["workflow-schedule", "add", "wf", "cron@0 0 31 2 *"], "never fires"),
+        (["workflow-schedule", "add", "wf", "interval@100000000000000000000 0 0 0"], "longer than 3650 days"),
+        (["namespace", "add", "a/b"], "Namespace name 'a/b' may hold only letters, digits"),
+        (["namespace", "add", ".."], "Namespace name '..' must not be '.' or contain '..'"),
+        (["namespace", "add", "ns", "--properties", '{"x": NaN}'], "not valid JSON: Out of range float values"),
         (["task-execution", "logs", "1", "--try-number", "0"], "0 is not in the range x>=1"),
     ],
 )

@@ -49,12 +49,15 @@ def test_duplicate_task_name_is_rejected(task):
         task("a")
 
 
-@pytest.mark.parametrize("name", ["", "  padded ", None, 3])
+@pytest.mark.parametrize("name", ["", "  padded ", None, 3, "a/b", "..", "x" * 256, "tab\there"])
 def test_bad_names_are_rejected(task, name):
-    with pytest.raises(InvalidInputError, match="name must be"):
+    with pytest.raises(InvalidInputError, match="^Workflow name"):
         Workflow(name)
-    with Workflow("w"), pytest.raises(InvalidInputError, match="Task name must be"):
+    with pytest.raises(InvalidInputError, match="^Namespace name"):
+        Workflow("w", namespace=name)
+    with Workflow("w") as workflow, pytest.raises(InvalidInputError, match="^Task name"):
         task(name)
+    assert workflow.tasks == {}
 
 
 def test_start_after_makes_a_success_rule_on_every_upstream(task):
