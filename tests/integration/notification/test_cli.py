@@ -83,10 +83,12 @@ def test_verbose_shows_the_traceback() -> None:
 
 
 def test_db_commands_prepare_and_remove_the_store(run, redis_url: str) -> None:  # type: ignore[no-untyped-def]
-    assert run("db", "init").output == "Event store ready (layout version 1).\n"
+    assert run("db", "init").output == "Event store ready (layout version 2).\n"
     assert run("db", "init").exit_code == 0
     run("event", "send", "k", "v")
-    assert run("db", "upgrade").output == "Event store at layout version 1.\n"
+    assert run("db", "upgrade").output == "Event store at layout version 2.\n"
+    assert run("db", "downgrade", "-v", "1").output == "Event store at layout version 1.\n"
+    assert run("db", "upgrade").output == "Event store at layout version 2.\n"
     assert run("db", "downgrade", "-v", "7").exit_code == 1
     assert "Missing option '-v'" in run("db", "downgrade").output
     assert run("db", "reset", input="n\n").exit_code == 1
