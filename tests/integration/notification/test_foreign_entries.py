@@ -113,3 +113,18 @@ def test_undecodable_entries_are_skipped_by_readers_and_retention(
         assert isinstance(client.read_log(first.offset or 0, 10, 1)[0], UndecodableEntry)
         assert client.time_to_offset(datetime.now() + timedelta(days=1)) == second.offset
         assert client.trim_history() == 0
+
+
+def test_readers_that_skip_an_entry_warn_naming_it(
+    client: NotificationClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    collector = Collector()
+    client.register_listener(collector, ["k"], begin_offset=0)
+    foreign = _xadd(client, KEYS.key_stream("k"))
+    event = client.send_event(Event(key="k"))
+
+    assert client.list_events("k") == [event] and collector.wait_for(1) == [event]
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    expected = f"Event bus: skipping entry {foreign} of {KEYS.key_stream('k')}, not an event"
+    assert len([message for message in warnings if message.startswith(expected)]) == 2
