@@ -1,4 +1,4 @@
-"""Event bus benchmark: send throughput and send -> listener latency on a private Redis.
+"""Event bus benchmark: send throughput, send -> listener latency and one page of a namespace.
 
 Run: ``python bench/event_bus.py [--events 2000] [--redis-binary PATH]``. It starts
 its own Redis (the embedded server, on a free port) and stops it at the end.
@@ -67,6 +67,16 @@ def measure_latency(client: NotificationClient, count: int) -> list[float]:
     return latencies
 
 
+def measure_page(client: NotificationClient, events: int, pages: int = 50) -> float:
+    """Spread ``events`` over 10 namespaces; return the ms to list a page of 100 of one namespace."""
+    for i in range(events):
+        client.send_event(Event(key=f"page-{i % 10}", value=str(i), namespace=f"ns-{i % 10}"))
+    started = time.perf_counter()
+    for _ in range(pages):
+        client.list_events(namespace="ns-3", limit=100)
+    return (time.perf_counter() - started) * 1000 / pages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
@@ -80,12 +90,16 @@ def main() -> None:
 def report(client: NotificationClient, events: int, binary: str) -> None:
     version = client.redis.info("server")["redis_version"]
     print(f"Redis {version} ({binary}), {events} events")
+    client.redis.config_resetstat()
     for threads in (1, 4):
         print(f"send throughput, {threads} thread(s): {measure_throughput(client, events, threads):,.0f} events/s")
+    script = client.redis.info("commandstats").get("cmdstat_evalsha", {})
+    print(f"send script on the server: {script.get('usec_per_call', 0):.2f} us per send")
     latencies = sorted(measure_latency(client, events))
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"send -> listener latency: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {latencies[-1]:.3f} ms")
+    print(f"one page of 100 events of a namespace: {measure_page(client, events):.3f} ms")
 
 
 if __name__ == "__main__":

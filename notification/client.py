@@ -1,39 +1,43 @@
 """The event bus client: send, list, count and listen to events on Redis Streams.
 
-Every event is stored twice by one atomic script: in the log (all events, in
-offset order) and in its key's stream, so reading one key never scans the
-events of other keys. Offsets come from one counter and so are totally ordered
-across keys and namespaces.
+Every event is stored three times by one atomic script: in the log (all events,
+in offset order), in its key's stream and in its namespace's stream, so reading
+one key or one namespace never scans the events of others. Offsets come from one
+counter and so are totally ordered across keys and namespaces.
 """
 
 from __future__ import annotations
 
-import heapq
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import TypeVar, cast
 
 import redis
 
-from aiflow.errors import InvalidInputError, NotFoundError
-from notification.codec import UndecodableEntry, decode_entry, encode_fields, entry_id
+from aiflow.errors import NotFoundError
+from notification.codec import UndecodableEntry, after_id, decode_entry, encode_fields
 from notification.config import PASSWORD_FILE, NotificationConfig
 from notification.connection import RETRY_BUDGET_S, call_with_retry, connect
 from notification.event import Event
 from notification.keys import EventKeys
+from notification.limits import DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES, check_event
 from notification.listener import Listener, ListenerProcessor, ListenerRegistrationId, StreamReply
+from notification.reading import event_filter, merge_by_offset, read_stream
 from notification.scripts import load_script
+from notification.store_layout import LAYOUT_VERSION, has_namespace_streams
 
-MAX_KEY_BYTES = 1024
-DEFAULT_MAX_VALUE_BYTES = 1024 * 1024
+__all__ = ["DEFAULT_MAX_VALUE_BYTES", "DEFAULT_RETRY_WINDOW", "MAX_KEY_BYTES", "NotificationClient"]
+
 #: How long a send is remembered, so that a retry of it within this window stores nothing new.
 DEFAULT_RETRY_WINDOW = timedelta(minutes=10)
-_PAGE = 1000
+#: Members of the stream index read per SSCAN call while trimming.
+_SCAN_PAGE = 1000
 T = TypeVar("T")
-Entries = list[tuple[bytes, dict[bytes, bytes]]]
 
 
 class NotificationClient:
@@ -59,6 +63,7 @@ class NotificationClient:
         self._send = load_script(self._redis, "send", with_search=True)
         self._time_to_offset = load_script(self._redis, "time_to_offset", with_search=True)
         self._trim_key = load_script(self._redis, "trim_key")
+        self._trim_log = load_script(self._redis, "trim_log", with_search=True)
         self._listeners: dict[ListenerRegistrationId, Listener] = {}
 
     @property
@@ -86,14 +91,17 @@ class NotificationClient:
         retry window returns the first send's offset and stores nothing new.
 
         Raises:
-            InvalidInputError: the key is empty or over 1 KiB, or the value is over the limit.
+            InvalidInputError: a field is not text, the key or namespace is empty, or a
+                field is over its bound (:mod:`notification.limits`); nothing is stored.
         """
-        self._check(event)
+        check_event(event, self._max_value_bytes)
         keys = [
             self._keys.meta, self._keys.log, self._keys.key_stream(event.key),
             self._keys.sent(request_id or uuid.uuid4().hex), self._keys.key_index,
         ]
-        args: list[str | int] = [self._retry_window_ms, self._retention_ms, *encode_fields(event)]
+        if event.namespace is not None:
+            keys.append(self._keys.namespace_stream(event.namespace))
+        args: list[str | int] = [self._retry_window_ms, self._retention_ms, LAYOUT_VERSION, *encode_fields(event)]
         offset, create_time = self._call(lambda: self._send(keys=keys, args=args))
         return replace(event, offset=int(offset), create_time=int(create_time))
 
@@ -105,13 +113,36 @@ class NotificationClient:
         begin_offset: int | None = None,
         end_offset: int | None = None,
         begin_time: datetime | None = None,
+        limit: int | None = None,
     ) -> list[Event]:
         """Return the matching events after ``begin_offset`` up to ``end_offset`` (inclusive).
 
         ``key`` may be one key, several, or None for every key; ``namespace`` and
-        ``sender`` of None match any.
+        ``sender`` of None match any. ``limit`` stops after that many events.
         """
-        return list(self._scan(key, namespace, sender, begin_offset, end_offset, begin_time))
+        return list(islice(self.iter_events(key, namespace, sender, begin_offset, end_offset, begin_time), limit))
+
+    def iter_events(
+        self,
+        key: str | Iterable[str] | None = None,
+        namespace: str | None = None,
+        sender: str | None = None,
+        begin_offset: int | None = None,
+        end_offset: int | None = None,
+        begin_time: datetime | None = None,
+    ) -> Iterator[Event]:
+        """Yield what :meth:`list_events` returns, reading Redis a page at a time as it is consumed.
+
+        Without a key, the events of one namespace are read from that namespace's
+        stream alone; with keys, from those keys' streams.
+        """
+        begin = begin_offset or 0
+        if begin_time is not None:
+            begin = max(begin, self.time_to_offset(begin_time))
+        streams = self._streams(key, namespace)
+        accept = event_filter(namespace, sender)
+        pages = [read_stream(self._redis, self._call, stream, begin, end_offset) for stream in streams]
+        return (event for event in merge_by_offset(pages) if accept(event))
 
     def count_events(
         self,
@@ -122,8 +153,17 @@ class NotificationClient:
         end_offset: int | None = None,
         begin_time: datetime | None = None,
     ) -> int:
-        """Return how many events :meth:`list_events` would return for the same filters."""
-        return sum(1 for _ in self._scan(key, namespace, sender, begin_offset, end_offset, begin_time))
+        """Return how many events :meth:`list_events` would return for the same filters.
+
+        Counting a whole namespace (or the whole log) with no other filter takes the
+        stream's length without reading it; entries someone else added to that
+        stream are then counted too.
+        """
+        unfiltered = sender is None and begin_offset is None and end_offset is None and begin_time is None
+        stream = self._stream_of(namespace) if key is None and unfiltered else None
+        if stream is not None:
+            return int(self._call(lambda: self._redis.xlen(stream)))
+        return sum(1 for _ in self.iter_events(key, namespace, sender, begin_offset, end_offset, begin_time))
 
     def time_to_offset(self, time: datetime) -> int:
         """Return the offset of the last event created before ``time`` (0 when there is none).
@@ -134,13 +174,17 @@ class NotificationClient:
         return int(self._call(lambda: self._time_to_offset(keys=keys, args=[_to_ms(time)])))
 
     def read_log(self, after: int, count: int, block_ms: int) -> list[Event | UndecodableEntry]:
-        """Return up to ``count`` events of every key after offset ``after``, in offset order.
+        """Return up to ``count`` entries of the log after offset ``after``, in log order.
 
+        Every entry returned has a larger id than ``<after>-*``, so a reader that goes
+        on after the last entry's offset never reads an entry twice, even one someone
+        else added at ``<offset>-<n>``. Entries that are not events come back as
+        :class:`~notification.codec.UndecodableEntry` for the reader to record.
         Waits up to ``block_ms`` for the first one when there is none yet; for a
         reader (the scheduler) that keeps its own position.
         """
         reply = cast(StreamReply, self._call(
-            lambda: self._redis.xread({self._keys.log: entry_id(after)}, count=count, block=block_ms)))
+            lambda: self._redis.xread({self._keys.log: after_id(after)}, count=count, block=block_ms)))
         entries = reply[0][1] if reply else []
         return [decode_entry(*entry) for entry in entries]
 
@@ -160,11 +204,12 @@ class NotificationClient:
         """Deliver matching events to ``processor`` in a background thread, in offset order.
 
         Delivery starts after ``begin_offset``, or at ``begin_time``, or else with
-        the next event stored. ``event_keys`` of None (or empty) listens to every key.
+        the next event stored. ``event_keys`` of None (or empty) listens to every key
+        (of ``namespace`` only, read from its own stream, when one is given).
         """
         start = self._start_offset(begin_offset, begin_time)
-        streams = [self._keys.key_stream(k) for k in event_keys] if event_keys else [self._keys.log]
-        listener = Listener(self._redis, streams, start, processor, _filter(namespace, sender))
+        streams = [self._keys.key_stream(k) for k in event_keys] if event_keys else self._streams(None, namespace)
+        listener = Listener(self._redis, streams, start, processor, event_filter(namespace, sender))
         registration_id = uuid.uuid4().hex
         self._listeners[registration_id] = listener
         listener.start()
@@ -179,14 +224,18 @@ class NotificationClient:
         listener.join()
 
     def trim_history(self) -> int:
-        """Trim every key's stream to the retention boundary; return how many empty keys were dropped.
+        """Trim the log and every key's and namespace's stream to the retention; return how many were dropped.
 
-        Sends trim the log and their own key as they go; this sweep reaches keys
-        that no longer receive events.
+        Sends trim the log and their own streams as they go; this sweep reaches
+        streams that no longer receive events and drops those left empty. It reads
+        the index of streams a page at a time.
         """
+        if self._retention_ms:
+            self._call(lambda: self._trim_log(keys=[self._keys.meta, self._keys.log], args=[self._retention_ms]))
         dropped = 0
-        for stream in self._redis.sscan_iter(self._keys.key_index, count=_PAGE):
-            dropped += int(self._trim_key(keys=[self._keys.meta, stream, self._keys.key_index]))
+        for stream in self._redis.sscan_iter(self._keys.key_index, count=_SCAN_PAGE):
+            trim = partial(self._trim_key, keys=[self._keys.meta, stream, self._keys.key_index])
+            dropped += int(self._call(trim))
         return dropped
 
     def close(self) -> None:
@@ -208,19 +257,6 @@ class NotificationClient:
     def _call(self, command: Callable[[], T]) -> T:
         return call_with_retry(command, self._retry_budget)
 
-    def _page(self, stream: str, start: str, end: str) -> Entries:
-        return cast(Entries, self._call(lambda: self._redis.xrange(stream, start, end, count=_PAGE)))
-
-    def _check(self, event: Event) -> None:
-        key_bytes = len(event.key.encode("utf-8")) if isinstance(event.key, str) else 0
-        if not key_bytes:
-            raise InvalidInputError("an event needs a non-empty string key")
-        if key_bytes > MAX_KEY_BYTES:
-            raise InvalidInputError(f"event key is {key_bytes} bytes; the limit is {MAX_KEY_BYTES}")
-        value_bytes = len(event.value.encode("utf-8")) if event.value is not None else 0
-        if value_bytes > self._max_value_bytes:
-            raise InvalidInputError(f"event value is {value_bytes} bytes; the limit is {self._max_value_bytes}")
-
     def _start_offset(self, begin_offset: int | None, begin_time: datetime | None) -> int:
         if begin_offset is not None:
             return begin_offset
@@ -228,45 +264,19 @@ class NotificationClient:
             return self.time_to_offset(begin_time)
         return self.latest_offset()
 
-    def _scan(
-        self,
-        key: str | Iterable[str] | None,
-        namespace: str | None,
-        sender: str | None,
-        begin_offset: int | None,
-        end_offset: int | None,
-        begin_time: datetime | None,
-    ) -> Iterator[Event]:
-        begin = begin_offset or 0
-        if begin_time is not None:
-            begin = max(begin, self.time_to_offset(begin_time))
-        if key is None:
-            streams = [self._keys.log]
-        else:
-            streams = [self._keys.key_stream(k) for k in ([key] if isinstance(key, str) else key)]
-        pages = [self._read_stream(stream, begin, end_offset) for stream in streams]
-        accept = _filter(namespace, sender)
-        merged = heapq.merge(*pages, key=lambda event: event.offset or 0) if len(pages) > 1 else pages[0]
-        return (event for event in merged if accept(event))
+    def _streams(self, key: str | Iterable[str] | None, namespace: str | None) -> list[str]:
+        """The streams holding every event of ``key`` (or of ``namespace`` when key is None)."""
+        if key is not None:
+            return [self._keys.key_stream(k) for k in ([key] if isinstance(key, str) else key)]
+        return [self._stream_of(namespace) or self._keys.log]
 
-    def _read_stream(self, stream: str, after: int, until: int | None) -> Iterator[Event]:
-        """Yield the stream's events with ``after < offset <= until``, a page at a time."""
-        end = entry_id(until) if until is not None else "+"
-        while True:
-            entries = self._page(stream, f"({entry_id(after)}", end)
-            for entry in entries:
-                event = decode_entry(*entry)
-                after = event.offset or after
-                yield event
-            if len(entries) < _PAGE:
-                return
-
-
-def _filter(namespace: str | None, sender: str | None) -> Callable[[Event], bool]:
-    def accept(event: Event) -> bool:
-        return (namespace is None or event.namespace == namespace) and (sender is None or event.sender == sender)
-
-    return accept
+    def _stream_of(self, namespace: str | None) -> str | None:
+        """The stream holding exactly the events of ``namespace`` (of all when None); None on a layout 1 store."""
+        if namespace is None:
+            return self._keys.log
+        if self._call(lambda: has_namespace_streams(self._redis, self._keys)):
+            return self._keys.namespace_stream(namespace)
+        return None
 
 
 def _to_ms(time: datetime) -> int:

@@ -29,12 +29,21 @@ class EventKeys:
 
     @property
     def key_index(self) -> str:
-        """Set of the per-key streams that exist, for trimming idle keys."""
+        """Set of the per-key and per-namespace streams that exist, for trimming idle ones."""
         return f"{self.prefix}:events:keys"
 
     def key_stream(self, key: str) -> str:
         """The stream holding the events of one event key, in offset order."""
         return f"{self.prefix}:events:key:{key}"
+
+    def namespace_stream(self, namespace: str) -> str:
+        """The stream holding the events of one namespace, in offset order."""
+        return f"{self.namespace_stream_prefix}{namespace}"
+
+    @property
+    def namespace_stream_prefix(self) -> str:
+        """What every namespace stream's name starts with (the store upgrade appends namespaces to it)."""
+        return f"{self.prefix}:events:ns:"
 
     def sent(self, request_id: str) -> str:
         """Marker of an already stored send, making retried sends idempotent."""

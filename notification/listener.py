@@ -1,9 +1,10 @@
 """Listening to the event log: a thread per registration that hands events to a processor.
 
-A listener follows one or more streams (the per-key streams, or the whole log)
-from a start offset. Its position is the offset of the last event delivered, so
-after a dropped connection it reads on from there: every matching event arrives
-once and in offset order.
+A listener follows one or more streams (per-key streams, a namespace's stream, or
+the whole log) from a start offset. Its position in each stream is the id of the
+last entry read, so after a dropped connection it reads on from there: every
+matching event arrives once and in offset order, and entries that are not events
+are skipped once, with a warning.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import Callable
 from typing import cast
 
 import redis
+from redis.typing import KeyT, StreamIdT
 
-from notification.codec import decode_entry, entry_id, offset_of
+from notification.codec import after_id, id_parts
 from notification.event import Event
+from notification.reading import decode_events
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class Listener:
         accept: Callable[[Event], bool],
     ) -> None:
         self._client = client
-        self._cursors = {stream: start_offset for stream in streams}
+        self._cursors: dict[KeyT, StreamIdT] = {stream: after_id(start_offset) for stream in streams}
         self._processor = processor
         self._accept = accept
         self._stopping = threading.Event()
@@ -89,22 +92,21 @@ class Listener:
 
     def _read(self) -> list[Event]:
         """Read the next consistent batch from all streams and advance the cursors past it."""
-        reply = cast(StreamReply, self._client.xread(
-            {stream: entry_id(offset) for stream, offset in self._cursors.items()}, count=BATCH, block=BLOCK_MS
-        ))
+        reply = cast(StreamReply, self._client.xread(self._cursors, count=BATCH, block=BLOCK_MS))
         if not reply:
             return []
         # One XREAD sees every stream at the same instant. A stream that filled its batch may
-        # hold more entries, so events beyond its last one wait for the next read.
-        full = [offset_of(entries[-1][0]) for _, entries in reply if len(entries) == BATCH]
+        # hold more entries, so entries beyond its last one wait for the next read.
+        full = [id_parts(entries[-1][0]) for _, entries in reply if len(entries) == BATCH]
         limit = min(full, default=None)
         events: list[Event] = []
         for stream, entries in reply:
             name = stream.decode() if isinstance(stream, bytes) else stream
-            taken = [decode_entry(i, f) for i, f in entries if limit is None or offset_of(i) <= limit]
+            taken = [entry for entry in entries if limit is None or id_parts(entry[0]) <= limit]
             if taken:
-                self._cursors[name] = taken[-1].offset or 0
-            events += taken
+                # The cursor is the last id read, so entries that are not events are passed once.
+                self._cursors[name] = taken[-1][0].decode("ascii")
+            events += decode_events(taken, name)
         events.sort(key=lambda event: event.offset or 0)
         return events
 

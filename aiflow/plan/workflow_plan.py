@@ -20,8 +20,8 @@ from typing import Any
 from aiflow.errors import InvalidInputError
 from aiflow.model.action import TaskAction
 from aiflow.model.internal.events import task_name_of_status_event_key
+from aiflow.model.names import check_name
 from aiflow.model.periodic import PeriodicExpression
-from aiflow.model.workflow import check_name
 from aiflow.plan.conditions import ConditionPlan, StatusCondition, condition_from_dict
 from aiflow.plan.shape import PlanError, member, number, obj
 

@@ -6,6 +6,8 @@ task statuses) and cannot be sent through the API.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from flask import Blueprint, request
@@ -44,26 +46,51 @@ def send_event(namespace: str) -> tuple[dict[str, Any], int]:
 
 @bp.get("/namespaces/<namespace>/events")
 def list_events(namespace: str) -> dict[str, Any]:
-    """Events of the namespace after ``begin_offset``, filtered by ``key`` and ``sender``."""
+    """Events of the namespace after ``begin_offset``, filtered by ``key`` and ``sender``, a page at a time.
+
+    The events are streamed from the bus: the page's ``offset`` are skipped and
+    ``limit`` kept, so no more than that is ever held.
+    """
     limit, offset = paging()
-    events = _matching(namespace)
-    return {"items": [event.to_dict() for event in events[offset : offset + limit]], "total": len(events)}
+    filters = _filters(namespace)
+    events = services().bus.iter_events(**filters)
+    if _unfiltered(filters):
+        items = list(islice(events, offset, offset + limit))
+        total = services().bus.count_events(namespace=namespace)
+    else:
+        items, total = _page_and_count(events, offset, limit)
+    return {"items": [event.to_dict() for event in items], "total": total}
 
 
 @bp.get("/namespaces/<namespace>/events/count")
 def count_events(namespace: str) -> dict[str, Any]:
     """How many events ``list`` would return in all."""
-    return {"count": len(_matching(namespace))}
+    return {"count": services().bus.count_events(**_filters(namespace))}
 
 
-def _matching(namespace: str) -> list[Event]:
+def _filters(namespace: str) -> dict[str, Any]:
+    """The bus query of a list or count request on ``namespace`` (checked to exist and be allowed)."""
     _check_namespace(namespace)
-    return services().bus.list_events(
-        key=request.args.get("key") or None,
-        namespace=namespace,
-        sender=request.args.get("sender") or None,
-        begin_offset=optional_int_arg("begin_offset"),
-    )
+    return {
+        "key": request.args.get("key") or None,
+        "namespace": namespace,
+        "sender": request.args.get("sender") or None,
+        "begin_offset": optional_int_arg("begin_offset"),
+    }
+
+
+def _unfiltered(filters: dict[str, Any]) -> bool:
+    return all(value is None for name, value in filters.items() if name != "namespace")
+
+
+def _page_and_count(events: Iterator[Event], offset: int, limit: int) -> tuple[list[Event], int]:
+    """Keep the events from ``offset`` to ``offset + limit`` and count them all, in one pass."""
+    items: list[Event] = []
+    total = 0
+    for total, event in enumerate(events, start=1):
+        if offset < total <= offset + limit:
+            items.append(event)
+    return items, total
 
 
 def _check_namespace(namespace: str) -> None:

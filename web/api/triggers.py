@@ -22,7 +22,7 @@ from aiflow.loader.conditions import describe_pickled
 from aiflow.metadata import WorkflowEventTrigger
 from aiflow.plan import ConditionPlan, CustomCondition, condition_from_dict
 from web.access import workflow_named
-from web.api.attachments import AttachmentKind, add_routes, attach
+from web.api.attachments import AttachmentKind, add_attachment, add_routes
 from web.params import json_body, string_field
 from web.records import trigger_record
 from web.services import transaction
@@ -42,12 +42,8 @@ def add_trigger(namespace: str, name: str) -> tuple[dict[str, Any], int]:
     body = json_body()
     with transaction() as session:
         workflow_named(session, namespace, name)  # the caller may use the namespace and the workflow exists
-    condition = checked_condition(body)
-    with transaction() as session:
-        workflow = workflow_named(session, namespace, name)
-        record = attach(session, TRIGGERS, workflow, condition=_json(condition))
-    TRIGGERS.announce(workflow)
-    return record, 201
+    condition = json.dumps(checked_condition(body).to_dict(), separators=(",", ":"))
+    return add_attachment(TRIGGERS, namespace, name, condition=condition)
 
 
 def checked_condition(body: dict[str, Any]) -> ConditionPlan:
@@ -69,7 +65,3 @@ def _base64(text: str, field: str) -> bytes:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInputError(f"field {field!r} must be base64") from None
-
-
-def _json(condition: ConditionPlan) -> str:
-    return json.dumps(condition.to_dict(), separators=(",", ":"))

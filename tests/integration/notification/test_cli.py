@@ -43,6 +43,18 @@ def test_send_then_list_in_every_format(run) -> None:  # type: ignore[no-untyped
     assert run("event", "list", "k", "--begin-time", "2999-01-01T00:00:00").output == "No data.\n"
 
 
+def test_list_and_count_skip_entries_the_bus_did_not_write(run, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    run("event", "send", "k", "v1")
+    with NotificationClient(redis_url) as client:
+        client.redis.xadd("aiflow:events:key:k", {"k": b"\xff"})
+    run("event", "send", "k", "v2")
+
+    listed = run("event", "list", "k", "-o", "json")
+
+    assert listed.exit_code == 0 and [e["value"] for e in json.loads(listed.output)] == ["v1", "v2"]
+    assert run("event", "count", "k").output == "2\n"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -83,10 +95,12 @@ def test_verbose_shows_the_traceback() -> None:
 
 
 def test_db_commands_prepare_and_remove_the_store(run, redis_url: str) -> None:  # type: ignore[no-untyped-def]
-    assert run("db", "init").output == "Event store ready (layout version 1).\n"
+    assert run("db", "init").output == "Event store ready (layout version 2).\n"
     assert run("db", "init").exit_code == 0
     run("event", "send", "k", "v")
-    assert run("db", "upgrade").output == "Event store at layout version 1.\n"
+    assert run("db", "upgrade").output == "Event store at layout version 2.\n"
+    assert run("db", "downgrade", "-v", "1").output == "Event store at layout version 1.\n"
+    assert run("db", "upgrade").output == "Event store at layout version 2.\n"
     assert run("db", "downgrade", "-v", "7").exit_code == 1
     assert "Missing option '-v'" in run("db", "downgrade").output
     assert run("db", "reset", input="n\n").exit_code == 1
