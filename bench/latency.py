@@ -235,6 +235,8 @@ def wait_for_status_event(bus: NotificationClient, after: int, execution_id: int
     while time.monotonic() < deadline:
         for event in bus.read_log(after, 100, 1000):
             after = event.offset or after
+            if not isinstance(event, Event):
+                continue  # an entry the bus did not write
             context = json.loads(event.context or "{}")
             if (event.key, event.value, context.get("workflow_execution_id")) == (
                     task_status_event_key(task), status.value, execution_id):
