@@ -169,6 +169,10 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": op("list events", 200, "EventPage", query=[*_EVENT_FILTERS, *_PAGING]),
     },
     "/namespaces/{namespace}/events/count": {"get": op("count events", 200, "Count", query=_EVENT_FILTERS)},
+    "/namespaces/{namespace}/rejected-events": {
+        "get": op("list the events of the namespace the scheduler rejected", 200, "RejectedEventPage", query=_PAGING)
+    },
+    "/rejected-events": {"get": op("list every rejected event (admins)", 200, "RejectedEventPage", query=_PAGING)},
 }
 
 

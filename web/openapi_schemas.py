@@ -110,6 +110,7 @@ _RECORDS: dict[str, Schema] = {
         error=TEXT_OR_NULL,
         create_time=TIME,
     ),
+    "RejectedEvent": obj(offset=INTEGER, namespace=TEXT_OR_NULL, key=TEXT_OR_NULL, error=STRING, create_time=TIME),
     "Event": obj(
         offset=INTEGER,
         key=STRING,
@@ -194,6 +195,6 @@ _BODIES: dict[str, Schema] = {
 SCHEMAS: dict[str, Schema] = {
     **_RECORDS,
     **{f"{name}Page": page_of(name) for name in ("Namespace", "Workflow", "Snapshot", "WorkflowExecution")},
-    **{f"{name}Page": page_of(name) for name in ("TaskExecution", "Schedule", "Trigger", "Event")},
+    **{f"{name}Page": page_of(name) for name in ("TaskExecution", "Schedule", "Trigger", "Event", "RejectedEvent")},
     **_BODIES,
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiflow.metadata import (
     Namespace,
+    RejectedEvent,
     TaskExecution,
     Workflow,
     WorkflowEventTrigger,
@@ -115,4 +116,15 @@ def trigger_record(trigger: WorkflowEventTrigger) -> dict[str, Any]:
         "is_paused": trigger.is_paused,
         "error": trigger.error,
         "create_time": iso(trigger.create_time),
+    }
+
+
+def rejected_event_record(rejected: RejectedEvent) -> dict[str, Any]:
+    """An event the scheduler skipped: its offset, namespace and key (when they could be read) and why."""
+    return {
+        "offset": rejected.event_offset,
+        "namespace": rejected.namespace,
+        "key": rejected.event_key,
+        "error": rejected.error,
+        "create_time": iso(rejected.create_time),
     }

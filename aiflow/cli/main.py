@@ -8,6 +8,7 @@ from aiflow.cli.base import AIFlowGroup, verbose_option
 from aiflow.cli.config_commands import ConfigFile, make_config_group
 from aiflow.cli.db import db
 from aiflow.cli.namespace import namespace
+from aiflow.cli.rejected_event import rejected_event
 from aiflow.cli.scheduler import scheduler
 from aiflow.cli.server import server, webserver
 from aiflow.cli.standalone import standalone
@@ -56,6 +57,7 @@ cli.add_command(workflow_execution)
 cli.add_command(task_execution)
 cli.add_command(workflow_schedule)
 cli.add_command(workflow_trigger)
+cli.add_command(rejected_event)
 cli.add_command(scheduler)
 cli.add_command(server)
 cli.add_command(webserver)

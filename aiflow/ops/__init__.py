@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiflow.ops.errors import AIFlowException
 from aiflow.ops.meta import (
     NamespaceMeta,
+    RejectedEventMeta,
     TaskExecutionMeta,
     TaskLogPage,
     WorkflowEventTriggerMeta,
@@ -27,6 +28,7 @@ from aiflow.ops.namespace_ops import (
     list_namespace,
     update_namespace,
 )
+from aiflow.ops.rejected_event_ops import list_rejected_events
 from aiflow.ops.task_execution_ops import (
     get_task_execution,
     get_task_execution_log,
@@ -79,6 +81,7 @@ from aiflow.ops.workflow_trigger_ops import (
 __all__ = [
     "AIFlowException",
     "NamespaceMeta",
+    "RejectedEventMeta",
     "TaskExecutionMeta",
     "TaskLogPage",
     "WorkflowEventTriggerMeta",
@@ -109,6 +112,7 @@ __all__ = [
     "get_workflow_snapshot",
     "get_workflow_trigger",
     "list_namespace",
+    "list_rejected_events",
     "list_task_executions",
     "list_workflow_executions",
     "list_workflow_schedules",

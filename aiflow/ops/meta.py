@@ -214,3 +214,14 @@ class WorkflowEventTriggerMeta(Meta):
         except PlanError as exc:
             condition = f"<unreadable: {exc}>"
         return {**super().to_row(), "condition": condition}
+
+
+@dataclass(frozen=True)
+class RejectedEventMeta(Meta):
+    """An event the scheduler skipped: its offset, namespace and key (when they could be read) and why."""
+
+    offset: int
+    namespace: str | None
+    key: str | None
+    error: str
+    create_time: datetime | None

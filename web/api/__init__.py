@@ -9,6 +9,7 @@ from web.api import (
     executions,
     health,
     namespaces,
+    rejected_events,
     schedules,
     snapshots,
     task_executions,
@@ -29,6 +30,7 @@ BLUEPRINTS = (
     schedules.bp,
     triggers.bp,
     events.bp,
+    rejected_events.bp,
 )
 
 

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from aiflow.metadata import TaskExecution, session_scope
+from aiflow.metadata.queries.rejected_events import record_rejected_event
 from tests.integration.web.conftest import WORKFLOW, make_package, upload, workflow_source
 from web.openapi import openapi_document
 
@@ -110,6 +111,8 @@ def populate(client: FlaskClient, engine: Engine, headers: dict[str, str]) -> di
         session.add_all(tasks)
         session.flush()
         task_execution_id = tasks[0].id
+        for offset in (1, 2):
+            record_rejected_event(session, 10_000 + offset, "default", "bad", "malformed for the test")
     added = {
         plural: [client.post(f"{WORKFLOW}/{plural}", headers=headers, **valid_body(body)).json["id"] for _ in range(2)]
         for plural, body in (("schedules", "NewSchedule"), ("triggers", "NewTrigger"))

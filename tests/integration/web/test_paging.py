@@ -12,7 +12,9 @@ BAD_PAGING = ["limit=0", "limit=1001", "limit=x", "offset=-1", f"offset={2**63}"
 
 
 def test_the_document_has_every_list() -> None:
-    assert len(LISTS) == 8  # namespaces, workflows, snapshots, executions, task executions, schedules, triggers, events
+    # namespaces, workflows, snapshots, executions, task executions, schedules, triggers, events,
+    # and rejected events of a namespace and of all
+    assert len(LISTS) == 10
 
 
 def test_every_list_pages_with_limit_and_offset(client: FlaskClient, engine: Engine) -> None:
