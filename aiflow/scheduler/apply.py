@@ -167,7 +167,7 @@ class Applier:
                 batch = Batch(session, self._plans, self._clock(), scope)
                 outbox.mark_sent(session, sent_jobs, batch.now)
                 fresh = [(entry, _parse(entry)) for entry in entries if _offset(entry) > applied]
-                if scope.is_everything:
+                if not scope.isolating:
                     batch.preload(self._concerned([happening for _, happening in fresh]))
                 for entry, happening in fresh:
                     self._apply_one(batch, entry, happening)
@@ -290,21 +290,47 @@ class Applier:
         scope = batch.scope
         if own_unit and not scope.allows(EXECUTION, execution_id):
             return
+        fault = scope.fault(EXECUTION, execution_id)
+        if fault is not None:
+            self._fail_quarantined(batch, execution_id, fault, namespace)
+            return
         with scope.unit(EXECUTION, execution_id) if own_unit else _no_unit():
             loaded = batch.load(execution_id)
             if loaded is None:
                 logger.info("Scheduler: no workflow execution %s; event skipped", execution_id)
+            if loaded is None or not _of_namespace(loaded.view, namespace):
                 return
             view = loaded.view
-            if view.namespace != (namespace or ""):
-                logger.debug("Scheduler: execution %s is not of namespace %r; event ignored", execution_id, namespace)
-                return
-            fault = scope.fault(EXECUTION, execution_id) or view.broken
-            decisions = engine.fail_execution(view, fault) if fault else step(view)
-            batch.write(loaded, decisions, execution_type)
-            self.router.track(view)
-            if decisions:
-                logger.info("Scheduler: execution=%s %s", execution_id, decisions)
+            decisions = engine.fail_execution(view, view.broken) if view.broken else step(view)
+            self._write(batch, loaded, decisions, execution_type)
+
+    def _fail_quarantined(self, batch: Batch, execution_id: int, error: str, namespace: str | None) -> None:
+        """Fail an execution found to blame; by plain row updates if even loading it fails."""
+        try:
+            loaded = batch.load(execution_id)
+        except Exception as exc:  # the quarantine's last resort: the rows themselves are bad
+            if is_transient(exc):
+                raise
+            _fail_rows(batch.session, execution_id, error, batch.now)
+            self.router.forget(execution_id)
+            return
+        if loaded is not None and _of_namespace(loaded.view, namespace):
+            self._write(batch, loaded, engine.fail_execution(loaded.view, error), ExecutionType.EVENT)
+
+    def _write(self, batch: Batch, loaded: LoadedExecution, decisions: list[Decision],
+               execution_type: ExecutionType) -> None:
+        batch.write(loaded, decisions, execution_type)
+        self.router.track(loaded.view)
+        if decisions:
+            logger.info("Scheduler: execution=%s %s", loaded.view.id, decisions)
+
+
+def _of_namespace(view: ExecutionView, namespace: str | None) -> bool:
+    """Whether the event's namespace is the execution's: events never cross namespaces."""
+    if view.namespace == (namespace or ""):
+        return True
+    logger.debug("Scheduler: execution %s is not of namespace %r; event ignored", view.id, namespace)
+    return False
 
 
 _NAMING_AN_EXECUTION = (Command, timer_events.PeriodicTick, timer_events.RetryDue, timer_events.ExecutionFault,

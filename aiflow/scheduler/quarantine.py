@@ -55,7 +55,7 @@ def apply_singly(applier: Transactions, entries: Sequence[LogEntry], sent_jobs: 
 def apply_alone(applier: Transactions, entry: LogEntry, sent_jobs: Sequence[int]) -> list[OutboxJob]:
     """Apply one entry; if it fails, quarantine what is to blame and apply the rest of it."""
     try:
-        return applier.transaction([entry], sent_jobs, Scope())
+        return applier.transaction([entry], sent_jobs, Scope(isolating=True))
     except FencedOut:
         raise
     except Exception as exc:
@@ -92,7 +92,7 @@ def find_faults(applier: Transactions, entry: LogEntry,
     faults: dict[Unit, str] = {}
     touched: list[Unit] = []
     while len(faults) <= MAX_CULPRITS:
-        scope = Scope(faults=faults)
+        scope = Scope(faults=faults, isolating=True)
         error = _trial(applier, entry, scope)
         touched = list(dict.fromkeys([*touched, *scope.touched]))
         if error is None:

@@ -49,6 +49,10 @@ class ExecutionRouter:
         else:
             self._index.remove(view.id)
 
+    def forget(self, execution_id: int) -> None:
+        """Stop routing events to an execution taken out of play without a view."""
+        self._index.remove(execution_id)
+
     def targets(self, event: Event) -> list[int]:
         """Return the executions in play that ``event`` concerns.
 

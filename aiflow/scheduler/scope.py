@@ -19,18 +19,20 @@ Unit = tuple[str, int]
 
 
 class Scope:
-    """Which units applying events may touch (``only``: just that one) and which are quarantined."""
+    """Which units applying events may touch (``only``: just that one) and which are quarantined.
 
-    def __init__(self, only: Unit | None = None, faults: Mapping[Unit, str] | None = None) -> None:
+    An ``isolating`` scope (the quarantine's) loads each execution inside its own unit, so that a
+    row that fails to load is pinned on its execution; the fast path loads a batch's executions
+    together, up front.
+    """
+
+    def __init__(self, only: Unit | None = None, faults: Mapping[Unit, str] | None = None,
+                 isolating: bool = False) -> None:
         self.only = only
         self.faults = dict(faults or {})
+        self.isolating = isolating or only is not None or bool(self.faults)
         self.touched: list[Unit] = []
         self.failed: Unit | None = None
-
-    @property
-    def is_everything(self) -> bool:
-        """Whether every unit is applied normally (the fast path: no trial, no quarantine)."""
-        return self.only is None and not self.faults
 
     def allows(self, kind: str, unit_id: int) -> bool:
         return self.only is None or self.only == (kind, unit_id)

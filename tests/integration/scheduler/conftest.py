@@ -18,8 +18,8 @@ from aiflow.evaluator.pool import EvaluatorPool
 from aiflow.evaluator.process import start_evaluator
 from aiflow.loader.describe import describe_workflow
 from aiflow.metadata.checkpoint import last_applied_offset
+from aiflow.metadata.definitions import Namespace, WorkflowEventTrigger, WorkflowSchedule, WorkflowSnapshot
 from aiflow.metadata.definitions import Workflow as WorkflowRow
-from aiflow.metadata.definitions import WorkflowEventTrigger, WorkflowSchedule, WorkflowSnapshot
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.session import session_scope
 from aiflow.model.execution_type import ExecutionType
@@ -81,6 +81,7 @@ def scheduler(db: Engine, bus: NotificationClient, server_config: ServerConfig) 
 def create_execution(db: Engine, workflow: Workflow) -> int:
     """Store ``workflow`` with one snapshot and an INIT execution of it; return the execution id."""
     with session_scope(db) as session:
+        session.merge(Namespace(name=workflow.namespace))
         row = WorkflowRow(namespace=workflow.namespace, name=workflow.name, content="# test")
         session.add(row)
         session.flush()
@@ -96,8 +97,9 @@ def create_execution(db: Engine, workflow: Workflow) -> int:
         return execution.id
 
 
-def send_command(bus: NotificationClient, kind: CommandKind, execution_id: int, task_name: str | None = None) -> None:
-    bus.send_event(Command(kind, workflow_execution_id=execution_id, task_name=task_name).to_event("default"))
+def send_command(bus: NotificationClient, kind: CommandKind, execution_id: int, task_name: str | None = None,
+                 namespace: str = "default") -> None:
+    bus.send_event(Command(kind, workflow_execution_id=execution_id, task_name=task_name).to_event(namespace))
 
 
 def task_rows(db: Engine, execution_id: int) -> list[TaskExecution]:
@@ -122,10 +124,11 @@ def wait_for_tasks(
     return wait_until(lambda: (rows := task_rows(db, execution_id)) and expected(rows) and rows, timeout=10)
 
 
-def report(bus: NotificationClient, row: TaskExecution, status: TaskStatus, error: str | None = None) -> Event:
+def report(bus: NotificationClient, row: TaskExecution, status: TaskStatus, error: str | None = None,
+           namespace: str = "default") -> Event:
     """Send the status event a worker would send for ``row``'s current try; return it as stored."""
-    return bus.send_event(TaskStatusReport("default", row.workflow_execution_id, row.task_name, row.id, row.try_number,
-                                    status, error).to_event("test-worker"))
+    return bus.send_event(TaskStatusReport(namespace, row.workflow_execution_id, row.task_name, row.id,
+                                           row.try_number, status, error).to_event("test-worker"))
 
 
 def broker_jobs(redis_url: str, queue: str = "aiflow") -> list[dict[str, object]]:
