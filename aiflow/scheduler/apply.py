@@ -12,96 +12,47 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from aiflow.commands import COMMAND_EVENT_KEY, Command, CommandKind
-from aiflow.errors import AIFlowError, InvalidInputError
+from aiflow.commands import Command, CommandKind
+from aiflow.errors import AIFlowError
 from aiflow.metadata import checkpoint, outbox
 from aiflow.metadata.definitions import WorkflowSchedule
-from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.outbox import OutboxJob
 from aiflow.metadata.queries import timers
-from aiflow.metadata.queries.executions import create_execution
-from aiflow.metadata.queries.rejected_events import record_rejected_event
+from aiflow.metadata.queries.executions import create_execution, fail_execution_rows, unfinished_execution_ids
 from aiflow.metadata.queries.workflows import get_workflow_by_id
 from aiflow.metadata.session import session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.execution_type import ExecutionType
-from aiflow.model.status import TaskStatus, WorkflowStatus
+from aiflow.model.status import WorkflowStatus
 from aiflow.scheduler import quarantine, timer_events
+from aiflow.scheduler.batch import Batch
 from aiflow.scheduler.engine import engine
 from aiflow.scheduler.engine.decisions import Decision
 from aiflow.scheduler.engine.rules import CustomEvaluator
-from aiflow.scheduler.engine.view import LIVE_TASK_STATUSES, ExecutionView
+from aiflow.scheduler.engine.view import ExecutionView
 from aiflow.scheduler.faults import is_transient
+from aiflow.scheduler.happenings import (
+    NAMING_AN_EXECUTION,
+    Happening,
+    LogEntry,
+    Rejection,
+    offset_of,
+    parse,
+    record_rejection,
+)
 from aiflow.scheduler.plans import PlanCache
-from aiflow.scheduler.quarantine import LogEntry
 from aiflow.scheduler.routing import ExecutionRouter
 from aiflow.scheduler.scope import EXECUTION, SCHEDULE, TRIGGER, Scope
 from aiflow.scheduler.triggers import TriggerSet
-from aiflow.scheduler.views import LoadedExecution, load_executions
-from aiflow.scheduler.writer import DecisionWriter, save_rule_state
-from notification.codec import UndecodableEntry
+from aiflow.scheduler.views import LoadedExecution
 from notification.event import Event
 
 logger = logging.getLogger(__name__)
-
-class Rejection:
-    """An event the scheduler cannot apply at all (undecodable or malformed): it is recorded and skipped."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-#: What an event asks of the scheduler: a command, a timer, the event itself (for the rules), or nothing.
-Happening = Command | timer_events.TimerEvent | Event | Rejection
-
-
-class Batch:
-    """The views loaded while one transaction applies events, and the jobs it wrote."""
-
-    def __init__(self, session: Session, plans: PlanCache, now: datetime, scope: Scope) -> None:
-        self.session = session
-        self.now = now
-        self.scope = scope
-        self._plans = plans
-        self._loaded: dict[int, LoadedExecution] = {}
-        self._state_before: dict[int, dict[str, bytes]] = {}
-        self._writer = DecisionWriter(session, now)
-
-    def preload(self, execution_ids: set[int]) -> None:
-        """Load the executions not loaded yet among ``execution_ids``, all with the same few queries."""
-        missing = execution_ids - self._loaded.keys()
-        for execution_id, loaded in load_executions(self.session, missing, self._plans).items():
-            self._loaded[execution_id] = loaded
-            self._state_before[execution_id] = dict(loaded.view.rule_state)
-
-    def load(self, execution_id: int) -> LoadedExecution | None:
-        """Return the execution with its view, loading it once per batch."""
-        if execution_id not in self._loaded:
-            self.preload({execution_id})
-        return self._loaded.get(execution_id)
-
-    def happened_at(self, entry: LogEntry) -> None:
-        """Date what the next steps write with the entry's time on the bus (the batch's time if it has none)."""
-        create_time = entry.create_time if isinstance(entry, Event) else None
-        self._writer.at = datetime.fromtimestamp(create_time / 1000, UTC) if create_time else self.now
-
-    def write(self, loaded: LoadedExecution, decisions: list[Decision], execution_type: ExecutionType) -> None:
-        """Write one engine step's decisions about an execution."""
-        if decisions:
-            self._writer.write(loaded, decisions, execution_type)
-
-    def finish(self) -> list[OutboxJob]:
-        """Write the changed rule states and the outbox; return the jobs to send after commit."""
-        for execution_id, loaded in self._loaded.items():
-            save_rule_state(self.session, execution_id, self._state_before[execution_id], loaded.view.rule_state)
-        return self._writer.finish()
-
 
 class _TrialOver(Exception):
     """Ends a trial transaction, which is rolled back whatever it did."""
@@ -166,14 +117,14 @@ class Applier:
                 applied = checkpoint.last_applied_offset(session)
                 batch = Batch(session, self._plans, self._clock(), scope)
                 outbox.mark_sent(session, sent_jobs, batch.now)
-                fresh = [(entry, _parse(entry)) for entry in entries if _offset(entry) > applied]
+                fresh = [(entry, parse(entry)) for entry in entries if offset_of(entry) > applied]
                 if not scope.isolating:
                     batch.preload(self._concerned([happening for _, happening in fresh]))
                 for entry, happening in fresh:
                     self._apply_one(batch, entry, happening)
                 jobs = batch.finish()
                 if fresh:
-                    checkpoint.advance(session, _offset(fresh[-1][0]))
+                    checkpoint.advance(session, offset_of(fresh[-1][0]))
                 if trial:
                     raise _TrialOver
                 return jobs
@@ -186,11 +137,11 @@ class Applier:
             self._fence(session)
             now = self._clock()
             outbox.mark_sent(session, sent_jobs, now)
-            if _offset(entry) > checkpoint.last_applied_offset(session):
-                _record_rejection(session, entry, error)
+            if offset_of(entry) > checkpoint.last_applied_offset(session):
+                record_rejection(session, entry, error)
                 for execution_id in executions:
-                    _fail_rows(session, execution_id, error, now)
-                checkpoint.advance(session, _offset(entry))
+                    fail_execution_rows(session, execution_id, error, now)
+                checkpoint.advance(session, offset_of(entry))
 
     def _fence(self, session: Session) -> None:
         if self.fencing_token is not None:
@@ -202,15 +153,15 @@ class Applier:
         for happening in happenings:
             if isinstance(happening, Event):
                 ids.update(self.router.targets(happening))
-            elif isinstance(happening, _NAMING_AN_EXECUTION) and happening.workflow_execution_id is not None:
+            elif isinstance(happening, NAMING_AN_EXECUTION) and happening.workflow_execution_id is not None:
                 ids.add(happening.workflow_execution_id)
         return ids
 
     def _apply_one(self, batch: Batch, entry: LogEntry, happening: Happening) -> None:
         batch.happened_at(entry)
         if isinstance(happening, Rejection):
-            logger.warning("Scheduler: rejected the entry at offset %s: %s", _offset(entry), happening.reason)
-            _record_rejection(batch.session, entry, happening.reason)
+            logger.warning("Scheduler: rejected the entry at offset %s: %s", offset_of(entry), happening.reason)
+            record_rejection(batch.session, entry, happening.reason)
             return
         assert isinstance(entry, Event)
         if isinstance(happening, Command):
@@ -275,7 +226,7 @@ class Applier:
         elif kind == CommandKind.STOP_WORKFLOW_EXECUTION and execution_id is not None:
             self._step(batch, execution_id, engine.stop_execution, ExecutionType.MANUAL, namespace)
         elif kind == CommandKind.STOP_ALL_WORKFLOW_EXECUTIONS and command.workflow_id is not None:
-            for running in _running_of_workflow(batch.session, command.workflow_id):
+            for running in unfinished_execution_ids(batch.session, command.workflow_id):
                 self._step(batch, running, engine.stop_execution, ExecutionType.MANUAL, namespace)
         elif kind in (CommandKind.WORKFLOW_CHANGED, CommandKind.TRIGGERS_CHANGED) and command.workflow_id:
             self.triggers.refresh_workflow(batch.session, command.workflow_id)
@@ -311,7 +262,7 @@ class Applier:
         except Exception as exc:  # the quarantine's last resort: the rows themselves are bad
             if is_transient(exc):
                 raise
-            _fail_rows(batch.session, execution_id, error, batch.now)
+            fail_execution_rows(batch.session, execution_id, error, batch.now)
             self.router.forget(execution_id)
             return
         if loaded is not None and _of_namespace(loaded.view, namespace):
@@ -333,8 +284,6 @@ def _of_namespace(view: ExecutionView, namespace: str | None) -> bool:
     return False
 
 
-_NAMING_AN_EXECUTION = (Command, timer_events.PeriodicTick, timer_events.RetryDue, timer_events.ExecutionFault,
-                        timer_events.StartMissed)
 _TASK_COMMANDS = {CommandKind.START_TASK_EXECUTION: TaskAction.START, CommandKind.STOP_TASK_EXECUTION: TaskAction.STOP}
 _START_MISSED = ("its start command never reached the scheduler (the event bus was unreachable when it was "
                  "started); start the workflow again")
@@ -355,46 +304,8 @@ def _no_unit() -> contextlib.nullcontext[None]:
     return contextlib.nullcontext()
 
 
-def _offset(entry: LogEntry) -> int:
-    return entry.offset or 0
-
-
-def _parse(entry: LogEntry) -> Happening:
-    """Return what ``entry`` asks for; a :class:`Rejection` when it is undecodable or malformed."""
-    if isinstance(entry, UndecodableEntry):
-        return Rejection(f"the entry {entry.entry_id} cannot be decoded: {entry.error}; fields: {entry.fields}")
-    try:
-        if entry.key == COMMAND_EVENT_KEY:
-            return Command.from_event(entry)
-        return timer_events.from_event(entry) or entry
-    except (InvalidInputError, TypeError, ValueError) as exc:
-        return Rejection(f"malformed {entry.key!r} event: {exc}")
-
-
-def _record_rejection(session: Session, entry: LogEntry, error: str) -> None:
-    namespace = entry.namespace if isinstance(entry, Event) else entry.fields.get("n")
-    key = entry.key if isinstance(entry, Event) else entry.fields.get("k")
-    record_rejected_event(session, _offset(entry), namespace, key, error)
-
-
 def _break_schedule(schedule: WorkflowSchedule, error: str) -> None:
     logger.warning("Scheduler: schedule %s taken out of play: %s", schedule.id, error)
     schedule.error = error
 
 
-def _fail_rows(session: Session, execution_id: int, error: str, now: datetime) -> None:
-    """Fail an execution and its live tasks with plain updates, for when even loading it fails."""
-    live = [status.value for status in LIVE_TASK_STATUSES]
-    session.execute(update(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id,
-                                                TaskExecution.status.in_(live))
-                    .values(status=TaskStatus.FAILED.value, error=error, end_date=now))
-    session.execute(update(WorkflowExecution).where(WorkflowExecution.id == execution_id)
-                    .values(status=WorkflowStatus.FAILED.value, error=error, end_date=now))
-
-
-def _running_of_workflow(session: Session, workflow_id: int) -> list[int]:
-    query = select(WorkflowExecution.id).where(
-        WorkflowExecution.workflow_id == workflow_id,
-        WorkflowExecution.status.in_([WorkflowStatus.INIT.value, WorkflowStatus.RUNNING.value]),
-    )
-    return list(session.scalars(query.order_by(WorkflowExecution.id)))

@@ -22,8 +22,8 @@ from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.crash_points import EVENT_READ, OUTBOX_SENT, STATE_COMMITTED, crash_point
 from aiflow.scheduler.dispatch import Dispatcher
 from aiflow.scheduler.faults import is_transient
+from aiflow.scheduler.happenings import LogEntry
 from aiflow.scheduler.lease import LeaseLost, SchedulerLease
-from aiflow.scheduler.quarantine import LogEntry
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Protocol
 from aiflow.metadata.checkpoint import FencedOut
 from aiflow.metadata.outbox import OutboxJob
 from aiflow.scheduler.faults import describe, is_transient
+from aiflow.scheduler.happenings import LogEntry
 from aiflow.scheduler.scope import EXECUTION, Scope, Unit
-from notification.codec import UndecodableEntry
 from notification.event import Event
 
 logger = logging.getLogger(__name__)
@@ -28,8 +28,6 @@ logger = logging.getLogger(__name__)
 MAX_CULPRITS = 16
 """Most units quarantined for one event before the event itself is rejected."""
 
-#: What the scheduler reads from the log: events, and entries it cannot decode (which it rejects).
-LogEntry = Event | UndecodableEntry
 
 
 class Transactions(Protocol):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from aiflow.errors import ConflictError, NotFoundError
@@ -12,9 +13,10 @@ from aiflow.metadata.definitions import Workflow
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
 from aiflow.metadata.queries.paging import Page, paginate
 from aiflow.model.execution_type import ExecutionType
-from aiflow.model.status import WorkflowStatus
+from aiflow.model.status import TaskStatus, WorkflowStatus
 
 _FINISHED = [status.value for status in WorkflowStatus if status.is_finished]
+_LIVE_TASK = [status.value for status in TaskStatus if not status.is_finished]
 
 
 def create_execution(
@@ -105,3 +107,21 @@ def list_task_executions(
         .order_by(TaskExecution.id)
     )
     return paginate(session, statement, limit, offset)
+
+
+def fail_execution_rows(session: Session, execution_id: int, error: str, now: datetime) -> None:
+    """Fail an execution and its live tasks with plain updates (for the scheduler, when even loading it fails)."""
+    session.execute(update(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id,
+                                                TaskExecution.status.in_(_LIVE_TASK))
+                    .values(status=TaskStatus.FAILED.value, error=error, end_date=now))
+    session.execute(update(WorkflowExecution).where(WorkflowExecution.id == execution_id)
+                    .values(status=WorkflowStatus.FAILED.value, error=error, end_date=now))
+
+
+def unfinished_execution_ids(session: Session, workflow_id: int) -> list[int]:
+    """Return the ids of a workflow's executions that are INIT or RUNNING, oldest first."""
+    query = select(WorkflowExecution.id).where(
+        WorkflowExecution.workflow_id == workflow_id,
+        WorkflowExecution.status.in_([WorkflowStatus.INIT.value, WorkflowStatus.RUNNING.value]),
+    )
+    return list(session.scalars(query.order_by(WorkflowExecution.id)))
