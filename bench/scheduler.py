@@ -1,7 +1,8 @@
 """Scheduler benchmark: events applied, task starts dispatched, and event-to-job latency.
 
 It prints (a) events applied per second, (b) task starts and (b') restarts dispatched per second,
-and (c) the latency from an event to its Celery job on the broker.
+(c) the latency from an event to its Celery job on the broker, and (d) what a custom condition
+costs per evaluation (in its sandboxed evaluator process) against a built-in one.
 
 Run: ``python bench/scheduler.py``. It starts a private Redis, uses a SQLite file in a temporary
 folder, and runs the real scheduler loop (lease, applier, dispatcher) in a thread.
@@ -35,7 +36,11 @@ from aiflow.metadata.executions import WorkflowExecution
 from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import session_scope
 from aiflow.model.action import TaskAction
+from aiflow.model.condition import Condition
+from aiflow.model.context import Context
 from aiflow.model.execution_type import ExecutionType
+from aiflow.model.internal.conditions import MeetAllEventCondition
+from aiflow.model.state import ValueState, ValueStateDescriptor
 from aiflow.model.status import WorkflowStatus
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
@@ -73,14 +78,31 @@ def create_executions(db: Engine, workflow: Workflow, count: int) -> list[int]:
         return [e.id for e in executions]
 
 
+class Rarely(Condition):
+    """A custom condition that counts its events in durable state and is met on every 1000th."""
+
+    def is_met(self, event: Event, context: Context) -> bool:
+        state = context.get_state(ValueStateDescriptor("seen"))
+        assert isinstance(state, ValueState)
+        state.update((state.value() or 0) + 1)
+        return bool(state.value() % 1000 == 0)
+
+
+def counting(name: str, condition: Condition) -> Workflow:
+    with Workflow(name) as workflow:
+        BashOperator("w", "echo").action_on_condition(TaskAction.RESTART, condition)
+    return workflow
+
+
 class Bench:
     def __init__(self, db: Engine, bus: NotificationClient, redis_url: str) -> None:
         self.db, self.bus, self.redis_url = db, bus, redis_url
         self._sender = job_sender(ServerConfig(notification_server_uri=redis_url))
+        self._evaluators = EvaluatorPool(start_evaluator)
 
     def scheduler(self) -> AbstractContextManager[None]:
         """Run a fresh scheduler loop in a thread until the ``with`` block ends."""
-        applier = Applier(self.db, utcnow, PlanCache(), EvaluatorPool(start_evaluator))  # no custom conditions here
+        applier = Applier(self.db, utcnow, PlanCache(), self._evaluators)
         loop = SchedulerLoop(self.bus, SchedulerLease(self.bus.redis, 5000), applier,
                              Dispatcher(self.db, self._sender), [], utcnow, LoopSettings(idle_wait_ms=100))
         return in_thread(loop.run, "scheduler")
@@ -112,6 +134,7 @@ class Bench:
                                 .to_event("default"))
 
     def close(self) -> None:
+        self._evaluators.close()
         self._sender.close()
 
 
@@ -162,12 +185,25 @@ def event_to_job_latency(bench: Bench, samples: int) -> list[float]:
     return sorted(latencies)
 
 
+def seconds_per_evaluation(bench: Bench, condition: Condition, key: str, events: int, executions: int) -> float:
+    """(d) Apply ``events`` that ``executions`` executions' condition expects; return seconds per evaluation."""
+    bench.start_all(create_executions(bench.db, counting(key, condition), executions))
+    with bench.scheduler():
+        bench.wait_applied(bench.bus.latest_offset())  # started, and the evaluator process is up
+        for i in range(events):
+            bench.bus.send_event(Event(key=key, value=str(i)))
+        started = time.perf_counter()
+        bench.wait_applied(bench.bus.latest_offset())
+        return (time.perf_counter() - started) / (events * executions)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--starts", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--evaluations", type=int, default=2000, help="events for (d), each to 10 executions")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home, private_redis(Path(home) / "redis") as server:
         db = create_engine(f"sqlite:///{home}/aiflow.db")
@@ -192,6 +228,11 @@ def report(bench: Bench, args: argparse.Namespace) -> None:
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"(c) event -> Celery job enqueued: p50 {statistics.median(latencies):.2f} ms, p99 {p99:.2f} ms "
           f"({len(latencies)} samples)")
+    custom = seconds_per_evaluation(bench, Rarely(["custom"]), "custom", args.evaluations, 10)
+    built_in = seconds_per_evaluation(bench, MeetAllEventCondition(["builtin", "never"]), "builtin",
+                                      args.evaluations, 10)
+    print(f"(d) one condition evaluation while applying events: custom (sandboxed process) {custom * 1e6:,.0f} us, "
+          f"built-in {built_in * 1e6:,.1f} us ({args.evaluations} events x 10 executions each)")
 
 
 if __name__ == "__main__":
