@@ -28,6 +28,7 @@ class Batch:
         self._loaded: dict[int, LoadedExecution] = {}
         self._state_before: dict[int, dict[str, bytes]] = {}
         self._writer = DecisionWriter(session, now)
+        self._entry_time: int | None = None
 
     def preload(self, execution_ids: set[int]) -> None:
         """Load the executions not loaded yet among ``execution_ids``, all with the same few queries."""
@@ -44,12 +45,12 @@ class Batch:
 
     def happened_at(self, entry: LogEntry) -> None:
         """Date what the next steps write with the entry's time on the bus (the batch's time if it has none)."""
-        create_time = entry.create_time if isinstance(entry, Event) else None
-        self._writer.at = datetime.fromtimestamp(create_time / 1000, UTC) if create_time else self.now
+        self._entry_time = entry.create_time if isinstance(entry, Event) else None
 
     def write(self, loaded: LoadedExecution, decisions: list[Decision], execution_type: ExecutionType) -> None:
-        """Write one engine step's decisions about an execution."""
+        """Write one engine step's decisions about an execution, dated by :meth:`happened_at`."""
         if decisions:
+            self._writer.at = datetime.fromtimestamp(self._entry_time / 1000, UTC) if self._entry_time else self.now
             self._writer.write(loaded, decisions, execution_type)
 
     def finish(self) -> list[OutboxJob]:

@@ -15,6 +15,9 @@ from aiflow.scheduler import timer_events
 from notification.codec import UndecodableEntry
 from notification.event import Event
 
+INTERNAL_KEY_PREFIX = COMMAND_EVENT_KEY.partition(".")[0] + "."
+"""Commands, timers and task statuses all have keys starting with this; users' events may not."""
+
 #: What the scheduler reads from the log: events, and entries it cannot decode (which it rejects).
 LogEntry = Event | UndecodableEntry
 
@@ -43,6 +46,8 @@ def parse(entry: LogEntry) -> Happening:
     """Return what ``entry`` asks for; a :class:`Rejection` when it is undecodable or malformed."""
     if isinstance(entry, UndecodableEntry):
         return Rejection(f"the entry {entry.entry_id} cannot be decoded: {entry.error}; fields: {entry.fields}")
+    if not entry.key.startswith(INTERNAL_KEY_PREFIX):
+        return entry  # a user's event: the common case, kept cheap
     try:
         if entry.key == COMMAND_EVENT_KEY:
             return Command.from_event(entry)

@@ -106,6 +106,9 @@ _KEYS: dict[type, str] = {
 }
 
 
+_KINDS: dict[str, type] = {key: kind for kind, key in _KEYS.items()}
+
+
 def to_event(timer: TimerEvent, namespace: str) -> Event:
     """Return the event carrying ``timer``."""
     body = {name: value.isoformat() if isinstance(value, datetime) else value for name, value in asdict(timer).items()}
@@ -114,7 +117,7 @@ def to_event(timer: TimerEvent, namespace: str) -> Event:
 
 def from_event(event: Event) -> TimerEvent | None:
     """Return the timer event ``event`` carries, or None for any other event."""
-    kind = next((cls for cls, key in _KEYS.items() if key == event.key), None)
+    kind = _KINDS.get(event.key)
     if kind is None:
         return None
     body = json.loads(event.value or "{}")
