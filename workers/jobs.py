@@ -24,6 +24,7 @@ from celery import Celery
 from celery.signals import worker_process_init
 
 from aiflow.backoff import Outage
+from aiflow.errors import InvalidInputError
 from aiflow.model.status import TaskStatus
 from aiflow.notification.notification_client import TASK_RUNTIME_ENV, TaskRuntime
 from notification.client import NotificationClient
@@ -35,7 +36,7 @@ from workers.heartbeat import Heartbeat
 from workers.logs import LogFiles, TaskLog
 from workers.packages import PackageCache, PackageError
 from workers.payloads import StartTask
-from workers.reports import TryReports, until_done
+from workers.reports import SEND_ATTEMPT_S, TryReports, until_done
 from workers.run_folders import RunFolders
 from workers.runtime.forkserver import ForkServer
 from workers.runtime.messages import Outcome
@@ -68,7 +69,7 @@ class WorkerServices:
     @cached_property
     def bus(self) -> NotificationClient:
         """The event bus, for status events."""
-        return NotificationClient(self.settings.redis_url)
+        return NotificationClient(self.settings.redis_url, retry_budget=SEND_ATTEMPT_S)
 
     @cached_property
     def fork_server(self) -> ForkServer:
@@ -117,23 +118,13 @@ def start_task(services: WorkerServices, job: StartTask) -> None:
     watch = StopWatch(services.redis, settings.keys, job.task_execution_id, job.try_number)
     heartbeat = Heartbeat(services.redis, settings.keys, job.task_execution_id, job.try_number,
                           settings.heartbeat_interval, settings.heartbeat_timeout, watch.event.set)
-    reports = TryReports(services.bus, job)
     watch.start()
     heartbeat.start()
     try:
-        reports.final(_run(services, job, watch, reports))
+        _run_and_report(services, job, watch, TryReports(services.bus, job))
     finally:  # whatever happened, the try stops beating: reported, or else soon judged lost
         watch.close()
         heartbeat.end()
-
-
-def _run(services: WorkerServices, job: StartTask, watch: StopWatch, reports: TryReports) -> Outcome:
-    """Run the claimed try; return how it ended (the claim is ours: it must end with a status)."""
-    try:
-        return _run_logged(services, job, watch, reports)
-    except Exception as exc:
-        logger.exception("Task %s: the worker could not run it", job.describe())
-        return Outcome.failed(f"the worker could not run the task: {exc}")
 
 
 def _claim(services: WorkerServices, job: StartTask) -> bool:
@@ -144,15 +135,32 @@ def _claim(services: WorkerServices, job: StartTask) -> bool:
         job.task_execution_id, job.try_number, holder, worker_identity(), settings.heartbeat_timeout), outage)
 
 
-def _run_logged(services: WorkerServices, job: StartTask, watch: StopWatch, reports: TryReports) -> Outcome:
+def _run_and_report(services: WorkerServices, job: StartTask, watch: StopWatch, reports: TryReports) -> None:
+    """Run the claimed try and report how it ended, then mark its log complete.
+
+    The final report comes first: it is what the scheduler waits for.
+    """
     settings = services.settings
-    log = TaskLog(services.redis, settings.keys, settings.log_dir, job, settings.log_retention)
+    try:
+        log = TaskLog(services.redis, settings.keys, settings.log_dir, job, settings.log_retention)
+    except InvalidInputError as exc:
+        reports.final(Outcome.failed(str(exc)))
+        return
+    try:
+        reports.final(_run(services, job, watch, log, reports))
+    finally:
+        log.close()
+
+
+def _run(services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog, reports: TryReports) -> Outcome:
+    """Run the try; return how it ended (the claim is ours: it must end with a status)."""
     try:
         outcome = _prepare_and_run(services, job, watch, log, reports)
         log.note(f"Task {job.task_name!r} ended {outcome.describe()}")
         return outcome
-    finally:
-        log.close()
+    except Exception as exc:
+        logger.exception("Task %s: the worker could not run it", job.describe())
+        return Outcome.failed(f"the worker could not run the task: {exc}")
 
 
 def _prepare_and_run(services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog,

@@ -36,6 +36,9 @@ SENDER = "aiflow.worker"
 
 MAX_ERROR_CHARS = 4000
 
+SEND_ATTEMPT_S = 2.0
+"""How long one send keeps reconnecting inside the bus client before it counts as failed (and is logged)."""
+
 OUTAGE_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError, TransientError)
 """What means that Redis is away for now (a failover shows as a read-only replica)."""
 
