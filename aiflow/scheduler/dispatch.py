@@ -71,6 +71,8 @@ class TryStopper:
 
     def stop(self, payloads: Sequence[Mapping[str, Any]]) -> int:
         """Stop the tries of these stop job payloads; return how many were reported STOPPED here."""
+        if not payloads:
+            return 0
         tries = [(int(p["task_execution_id"]), int(p["try_number"])) for p in payloads]
         unclaimed = self._control.stop(tries)
         for payload, never_ran in zip(payloads, unclaimed, strict=True):
