@@ -104,7 +104,7 @@ class Bench:
         """Run a fresh scheduler loop in a thread until the ``with`` block ends."""
         applier = Applier(self.db, utcnow, PlanCache(), self._evaluators)
         loop = SchedulerLoop(self.bus, SchedulerLease(self.bus.redis, 5000), applier,
-                             Dispatcher(self.db, self._sender), [], utcnow, LoopSettings(idle_wait_ms=100))
+                             Dispatcher(self.db, self._sender, self.bus), [], utcnow, LoopSettings(idle_wait_ms=100))
         return in_thread(loop.run, "scheduler")
 
     def applied(self) -> int:

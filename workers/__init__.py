@@ -1,4 +1,4 @@
-"""AIFlow's Celery workers: the app, the start and stop jobs, and the task runtime.
+"""AIFlow's Celery workers: the app, the start job, and the task runtime.
 
 ``celery -A workers worker`` and ``celery -A workers flower`` find the app as
 ``workers.app``, built from ``aiflow_server.yaml`` on first access (never at

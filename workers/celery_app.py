@@ -20,11 +20,12 @@ setting                                  value       why
                                                      so it is far above any batch task. A try that does outlive
                                                      it gets one more delivery per period, which finds the
                                                      claim (kept alive by heartbeats) and ends at once
+                                                     (``notification.task_control.CLAIM_TTL`` is longer)
 ``worker_cancel_long_running_tasks_``    False       a dropped broker connection must not kill running tries;
 ``on_connection_loss``                               their supervisor and heartbeats do not use the broker
 ``worker_send_task_events``,             True        Flower shows workers and jobs (events are small: names
 ``task_send_sent_event``                             and ids)
-``task_default_queue``                   ``aiflow``  tasks whose operator names no ``queue``, and stop jobs
+``task_default_queue``                   ``aiflow``  tasks whose operator names no ``queue``
 ``task_ignore_result``                   True        outcomes are status events on the bus, not Celery results
 =======================================  ==========  ==========================================================
 """

@@ -1,16 +1,10 @@
-"""Who runs a try, and how a stop reaches it: the claim, the stop key and the stop channel.
+"""The worker's side of a try's control: who this process is, and the stop watch of a try it runs.
 
-Every try has one claim key, taken with ``SET NX`` by the first of:
-
-* the start job, which then runs the try (value ``run <host>:<pid>``);
-* the stop job of a try that no worker has taken yet (value ``stopped``),
-  which then reports STOPPED itself, so the try never starts.
-
-Whoever holds the claim reports the try's final status, so each status is
-reported once however often a job is delivered. A stop of a claimed try sets
-the stop key and publishes on the stop channel (same name): the worker running
-it hears the message at once, and the key covers a stop that arrives between
-the claim and the subscription, or while the subscription is reconnecting.
+The claim and the stop primitives are shared with the scheduler (:mod:`notification.task_control`).
+A :class:`StopWatch` listens on the try's stop channel from the claim until the try ends. Its
+thread survives outages of Redis: it subscribes again after a lost connection and then reads the
+stop key, so a stop published while it was cut off is not missed. The try's heartbeat reads the
+key too, on every beat (:mod:`workers.heartbeat`).
 """
 
 from __future__ import annotations
@@ -22,17 +16,13 @@ import threading
 from datetime import timedelta
 
 import redis
-from redis.client import PubSub, PubSubWorkerThread
 
+from aiflow.backoff import Outage
 from notification.keys import TaskKeys
+from notification.task_control import TaskControl
 
 VISIBILITY_TIMEOUT = timedelta(days=30)
 """How long the broker waits for a job's acknowledgement before it delivers the job again."""
-
-CLAIM_TTL = VISIBILITY_TIMEOUT + timedelta(days=1)
-"""How long a claim outlives the last heartbeat of its try; longer than any redelivery delay."""
-
-STOPPED_CLAIM = "stopped"
 
 LISTEN_WAIT = 0.1
 """Longest wait of a stop watch's thread for a message, in seconds: how long it outlives its try."""
@@ -41,36 +31,8 @@ logger = logging.getLogger(__name__)
 
 
 def worker_identity() -> str:
-    """Return ``<host>:<pid>``, the value of a claim or heartbeat this process holds."""
+    """Return ``<host>:<pid>``, the value of a heartbeat this process holds (and the start of its claims)."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_to_run(client: redis.Redis, keys: TaskKeys, task_execution_id: int, try_number: int) -> bool:
-    """Take the try's claim to run it; False when someone (a delivery or a stop) already has it."""
-    key = keys.claim(task_execution_id, try_number)
-    return bool(client.set(key, f"run {worker_identity()}", nx=True, ex=CLAIM_TTL))
-
-
-def request_stop(client: redis.Redis, keys: TaskKeys, task_execution_id: int, try_number: int) -> bool:
-    """Stop a try wherever it runs; return True when it had not started and now never will.
-
-    The caller that gets True reports STOPPED; otherwise the worker holding the
-    claim ends the try (if it still runs) and reports its outcome.
-    """
-    claim = keys.claim(task_execution_id, try_number)
-    if client.set(claim, STOPPED_CLAIM, nx=True, ex=CLAIM_TTL):
-        return True
-    stop = keys.stop(task_execution_id, try_number)
-    pipe = client.pipeline()
-    pipe.set(stop, "1", ex=CLAIM_TTL)
-    pipe.publish(stop, "stop")
-    pipe.execute()
-    return False
-
-
-def stop_requested(client: redis.Redis, keys: TaskKeys, task_execution_id: int, try_number: int) -> bool:
-    """Return whether a stop of the try has been requested."""
-    return bool(client.exists(keys.stop(task_execution_id, try_number)))
 
 
 class StopWatch:
@@ -79,29 +41,39 @@ class StopWatch:
     def __init__(self, client: redis.Redis, keys: TaskKeys, task_execution_id: int, try_number: int) -> None:
         self.event = threading.Event()
         self._client = client
+        self._control = TaskControl(client, keys)
         self._ids = (task_execution_id, try_number)
-        self._keys = keys
-        self._pubsub: PubSub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-        self._thread: PubSubWorkerThread | None = None
+        self._channel = keys.stop(task_execution_id, try_number)
+        self._closed = threading.Event()
+        self._outage = Outage(logger, f"Worker: stop watch of task execution {task_execution_id} try {try_number}")
+        self._thread = threading.Thread(target=self._run, name=f"stop-watch-{task_execution_id}-{try_number}",
+                                        daemon=True)
 
     def start(self) -> None:
-        """Subscribe, then check the stop key, so no stop is missed in between."""
-        self._pubsub.subscribe(**{self._keys.stop(*self._ids): lambda _message: self.event.set()})
-        self._thread = self._pubsub.run_in_thread(sleep_time=LISTEN_WAIT, daemon=True)
-        self.check()
-
-    def check(self) -> bool:
-        """Look at the stop key (covers messages lost while reconnecting); return whether a stop came."""
-        try:
-            if stop_requested(self._client, self._keys, *self._ids):
-                self.event.set()
-        except redis.RedisError as exc:
-            logger.warning("Stop watch %s: stop key not read: %s", self._keys.stop(*self._ids), exc)
-        return self.event.is_set()
+        """Begin listening (in the watch's thread); a stop that came before is found in the stop key."""
+        self._thread.start()
 
     def close(self) -> None:
-        """Stop listening, without waiting: the thread ends and closes the subscription within its wait."""
-        if self._thread is not None:
-            self._thread.stop()
-        else:
-            self._pubsub.close()
+        """Stop listening, without waiting: the thread ends and closes its subscription within its wait."""
+        self._closed.set()
+
+    def _run(self) -> None:
+        while not self._done():
+            try:
+                self._listen()
+            except redis.RedisError as exc:
+                self._closed.wait(self._outage.failed(exc))
+
+    def _listen(self) -> None:
+        """Subscribe, then read the stop key (so nothing is missed in between), then wait for a message."""
+        with self._client.pubsub(ignore_subscribe_messages=True) as pubsub:  # type: ignore[no-untyped-call]
+            pubsub.subscribe(self._channel)
+            if self._control.stop_requested(*self._ids):
+                self.event.set()
+            self._outage.succeeded()
+            while not self._done():
+                if pubsub.get_message(timeout=LISTEN_WAIT) is not None:
+                    self.event.set()
+
+    def _done(self) -> bool:
+        return self._closed.is_set() or self.event.is_set()

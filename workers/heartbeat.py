@@ -1,65 +1,85 @@
-"""Liveness of a running try: a key with a TTL, refreshed while its process lives (as in rq).
+"""Liveness of a try: a key with a TTL, refreshed by a thread from the claim to the final report.
 
-The scheduler treats a RUNNING try whose heartbeat key is missing as dead
-(docs/contracts.md, section 3). Each beat also extends the try's claim, so a
-job delivered again while the try still runs finds the claim and does nothing.
+The claim sets the first beat (:meth:`notification.task_control.TaskControl.claim_to_run`); a
+:class:`Heartbeat` thread then beats every ``interval`` seconds through preparing the package,
+launching, running and reporting, and the key is removed only after the final status is stored
+(:meth:`Heartbeat.end`). So the scheduler, which fails a claimed try without a heartbeat
+(docs/contracts.md §3), never sees one whose worker lives and reaches Redis.
+
+Each beat also extends the try's claim, so a job delivered again while the try runs finds the claim
+and does nothing, and reads the try's stop key, so a stop sent while the worker was cut off from
+Redis is seen once it is back. A failed beat is logged once per outage, never raised.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable
 
 import redis
 
+from aiflow.backoff import Outage
 from notification.keys import TaskKeys
-from workers.control import CLAIM_TTL, worker_identity
+from notification.task_control import CLAIM_TTL
+from workers.control import worker_identity
 
 logger = logging.getLogger(__name__)
 
 
 class Heartbeat:
-    """Beats for one try every ``interval`` seconds, each beat living ``timeout`` seconds."""
+    """Beats for one try every ``interval`` seconds, each beat living ``timeout`` seconds, in a thread.
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        keys: TaskKeys,
-        task_execution_id: int,
-        try_number: int,
-        interval: float,
-        timeout: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    ``on_stop`` is called (from the thread) after a beat that found the try's stop key.
+    """
+
+    def __init__(self, client: redis.Redis, keys: TaskKeys, task_execution_id: int, try_number: int,
+                 interval: float, timeout: float, on_stop: Callable[[], None]) -> None:
         self._client = client
         self._key = keys.heartbeat(task_execution_id, try_number)
         self._claim = keys.claim(task_execution_id, try_number)
+        self._stop = keys.stop(task_execution_id, try_number)
         self._interval = interval
-        self._timeout = max(1, round(timeout))
-        self._clock = clock
-        self._next_beat = float("-inf")
+        self._ttl_ms = max(1, round(timeout * 1000))
+        self._on_stop = on_stop
+        self._ended = threading.Event()
+        self._outage = Outage(logger, f"Worker: heartbeat of task execution {task_execution_id} try {try_number}")
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{task_execution_id}-{try_number}",
+                                        daemon=True)
 
-    def beat_if_due(self) -> bool:
-        """Refresh the key when ``interval`` has passed since the last beat; return whether it beat.
-
-        A failed beat is logged, not raised: the try goes on, and if Redis stays
-        away long enough the scheduler rightly considers it lost.
-        """
-        now = self._clock()
-        if now < self._next_beat:
-            return False
-        try:
-            pipe = self._client.pipeline()
-            pipe.set(self._key, worker_identity(), ex=self._timeout)
-            pipe.expire(self._claim, CLAIM_TTL)
-            pipe.execute()
-        except redis.RedisError as exc:
-            logger.warning("Heartbeat %s: not sent: %s", self._key, exc)
-            return False
-        self._next_beat = now + self._interval
-        return True
+    def start(self) -> None:
+        """Begin beating; the first beat is due ``interval`` after the claim set one."""
+        self._thread.start()
 
     def end(self) -> None:
-        """Remove the key: the try is over (its final status follows)."""
-        self._client.delete(self._key)
+        """Stop beating and remove the key: the try's final status is stored.
+
+        A key that cannot be removed expires by itself; the scheduler then ignores its absence,
+        as the try has ended.
+        """
+        self._ended.set()
+        self._thread.join()
+        try:
+            self._client.delete(self._key)
+        except redis.RedisError as exc:
+            logger.warning("Worker: heartbeat %s not removed (it expires by itself): %s", self._key, exc)
+
+    def _run(self) -> None:
+        wait = self._interval
+        while not self._ended.wait(wait):
+            wait = self._beat()
+
+    def _beat(self) -> float:
+        """Refresh the key and the claim, look at the stop key; return the wait before the next beat."""
+        try:
+            pipe = self._client.pipeline()
+            pipe.set(self._key, worker_identity(), px=self._ttl_ms)
+            pipe.expire(self._claim, CLAIM_TTL)
+            pipe.exists(self._stop)
+            stopped = pipe.execute()[-1]
+        except redis.RedisError as exc:
+            return min(self._outage.failed(exc), self._interval)
+        self._outage.succeeded()
+        if stopped:
+            self._on_stop()
+        return self._interval

@@ -11,7 +11,10 @@ A try needs two things of its snapshot (docs/contracts.md, section 4):
 
 A snapshot never changes, so each is downloaded once per worker host and kept
 in ``{work_dir}/snapshots/<id>``; workers need no shared filesystem and no
-database.
+database. A try holds its snapshot's folder (:mod:`workers.held_paths`) while it
+runs; a folder no try has used for the retention period (``worker_run_retention``)
+is removed by the worker's :class:`~workers.sweeping.Sweeper`, and downloaded
+again if a try needs it later.
 """
 
 from __future__ import annotations
@@ -21,17 +24,24 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from aiflow.errors import AIFlowError
+from workers.held_paths import remove_unused_folders, using_folder
+from workers.sweeping import SWEEP_BATCH, ResumableScan
 
 CONTENT_HASH_HEADER = "X-AIFlow-Content-Hash"
 PACKAGE_FILE = "package.zip"
 ENTRY_FILE = "entry"
+LOCK_FILE = ".aiflow-snapshot.lock"
 HTTP_TIMEOUT = 60.0
 
 
@@ -63,23 +73,37 @@ class CachedSnapshot:
 
 
 class PackageCache:
-    """Fetches snapshots from the API server at ``server_address`` into ``folder``, once each."""
+    """Fetches snapshots from the API server at ``server_address`` into ``folder``, once each.
 
-    def __init__(self, server_address: str, token: str | None, folder: Path) -> None:
+    Snapshots no try has used for ``retention`` are removed by :meth:`sweep`.
+    """
+
+    def __init__(self, server_address: str, token: str | None, folder: Path, retention: timedelta,
+                 clock: Callable[[], float] = time.time) -> None:
         self._server = server_address.rstrip("/")
         self._token = token
         self._folder = folder
+        self._retention = retention.total_seconds()
+        self._clock = clock
+        self._scan = ResumableScan(lambda: folder.glob("*"))
 
-    def get(self, snapshot_id: int) -> CachedSnapshot:
-        """Return the snapshot's files, downloading them unless this host has them.
+    @contextmanager
+    def use(self, snapshot_id: int) -> Iterator[CachedSnapshot]:
+        """Hold the snapshot's files while the block runs, downloading them unless this host has them.
 
         Raises:
             PackageError: the server refused or failed the request, or the hash does not match.
         """
         cached = CachedSnapshot(self._folder / str(snapshot_id))
-        if not cached.folder.exists():
-            self._download(snapshot_id, cached.folder)
-        return cached
+        with using_folder(cached.folder, LOCK_FILE, lambda: self._download(snapshot_id, cached.folder)):
+            yield cached
+
+    def sweep(self, limit: int = SWEEP_BATCH) -> int:
+        """Remove the snapshots unused for the retention period that no try holds; return how many.
+
+        One call looks at up to ``limit`` folders; the next goes on from there.
+        """
+        return remove_unused_folders(self._scan.batch(limit), self._clock() - self._retention, LOCK_FILE)
 
     def _download(self, snapshot_id: int, target: Path) -> None:
         package, content_hash = self._fetch(f"/api/v1/snapshots/{snapshot_id}/package")
@@ -93,6 +117,7 @@ class PackageCache:
         staging = Path(tempfile.mkdtemp(prefix=f".{snapshot_id}-", dir=self._folder))
         (staging / PACKAGE_FILE).write_bytes(package)
         (staging / ENTRY_FILE).write_text(record["entry"], encoding="utf-8")
+        (staging / LOCK_FILE).touch(0o600)
         try:
             os.rename(staging, target)  # atomic: readers see all files or none
         except OSError:

@@ -1,4 +1,4 @@
-"""The JSON arguments of the start and stop jobs (docs/contracts.md, section 2)."""
+"""The JSON arguments of the start job (docs/contracts.md, section 2), and the try they name."""
 
 from __future__ import annotations
 
@@ -57,8 +57,3 @@ class StartTask(TryPayload):
 
     snapshot_id: int
     sequence_number: int
-
-
-@dataclass(frozen=True)
-class StopTask(TryPayload):
-    """Arguments of ``aiflow.stop_task``."""

@@ -12,7 +12,7 @@ from notification.connection import normalize_url, with_password
 from notification.keys import TaskKeys
 
 DEFAULT_QUEUE = "aiflow"
-"""The queue of tasks whose operator names none, and of stop jobs."""
+"""The queue of tasks whose operator names none."""
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def build_scheduler(config: ServerConfig, engine: Engine, bus: NotificationClien
     plans = PlanCache()
     outage = Outage(logger, "Scheduler")
     lease = SchedulerLease(bus.redis, int(config.scheduler_lease_period * 1000))
-    return SchedulerLoop(bus, lease, Applier(engine, utcnow, plans, evaluators), Dispatcher(engine, sender),
+    return SchedulerLoop(bus, lease, Applier(engine, utcnow, plans, evaluators), Dispatcher(engine, sender, bus),
                          build_chores(config, engine, bus, plans, outage), utcnow, settings or LoopSettings(), outage)
 
 

@@ -1,7 +1,8 @@
-"""Seeing one try's child process to its end: heartbeats, stop, time-out, and the final status.
+"""Seeing one try's child process to its end: stop, time-out, and the final status.
 
 The loop wakes at least every :data:`TICK` seconds while the child lives. A
-stop or a time-out sends SIGTERM to the child's process group (the child calls
+stop (its :class:`~threading.Event` is set by the try's stop watch or heartbeat) or a
+time-out sends SIGTERM to the child's process group (the child calls
 ``operator.stop``); if the child still lives :data:`STOP_GRACE_PERIOD` seconds
 later, it and all its descendants are killed. How the try ended is then:
 
@@ -14,13 +15,13 @@ later, it and all its descendants are killed. How the try ended is then:
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiflow.model.status import TaskStatus
-from workers.control import StopWatch
-from workers.heartbeat import Heartbeat
+from workers.crash_points import STOPPING, crash_point
 from workers.runtime.messages import Outcome
 from workers.runtime.try_process import TryProcess
 
@@ -40,21 +41,21 @@ class _Ending:
 
 
 class Supervisor:
-    """Watches one :class:`TryProcess` of task ``task_name`` until it exits."""
+    """Watches one :class:`TryProcess` of task ``task_name`` (try ``try_number``) until it exits."""
 
     def __init__(
         self,
         process: TryProcess,
-        heartbeat: Heartbeat,
-        stop: StopWatch,
+        stop: threading.Event,
         task_name: str,
+        try_number: int,
         grace_period: float = STOP_GRACE_PERIOD,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._process = process
-        self._heartbeat = heartbeat
         self._stop = stop
         self._task_name = task_name
+        self._try_number = try_number
         self._grace_period = grace_period
         self._clock = clock
         self._began = clock()
@@ -71,15 +72,14 @@ class Supervisor:
                 killed = True
             if self._process.exited.wait(TICK):
                 break
-            if self._heartbeat.beat_if_due():
-                self._stop.check()
         exit_code = self._process.finish()
         return ending.outcome if ending else self._reported(exit_code)
 
     def _decide_ending(self) -> _Ending | None:
         """Begin ending the try when a stop came or its time is up."""
         timeout = self._process.started.timeout if self._process.started else None
-        if self._stop.event.is_set():
+        if self._stop.is_set():
+            crash_point(STOPPING, self._try_number)
             outcome = Outcome(TaskStatus.STOPPED)
         elif timeout is not None and self._clock() - self._began >= timeout:
             outcome = Outcome.failed(f"Task {self._task_name!r} timed out after {timeout:g} seconds")

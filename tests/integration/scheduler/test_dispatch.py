@@ -64,10 +64,10 @@ def test_jobs_sent_again_after_a_crash_before_marking_run_once_each(
     jobs, tries = commit_start_jobs(db)
     sender = job_sender(ServerConfig(notification_server_uri=redis_url))
     try:
-        Dispatcher(db, sender).send(jobs)  # one pipeline; then the scheduler "dies" before marking them
+        Dispatcher(db, sender, bus).send(jobs)  # one pipeline; then the scheduler "dies" before marking them
         assert [job.id for job in unsent(db)] == [job.id for job in jobs]
 
-        assert Dispatcher(db, sender).send_unsent(utcnow()) == TRIES  # what a restarted scheduler does
+        assert Dispatcher(db, sender, bus).send_unsent(utcnow()) == TRIES  # what a restarted scheduler does
     finally:
         sender.close()
 

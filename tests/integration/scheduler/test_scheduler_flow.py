@@ -16,6 +16,8 @@ from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
 from notification.client import NotificationClient
 from notification.event import Event
+from notification.keys import TaskKeys
+from notification.task_control import TaskControl, run_claim
 from tests.integration.scheduler.conftest import (
     RunningScheduler,
     applied_offset,
@@ -114,6 +116,7 @@ def test_stop_ends_live_tasks_then_the_execution(
     execution_id = create_execution(db, quickstart())
     send_command(bus, CommandKind.START_WORKFLOW_EXECUTION, execution_id)
     rows = wait_for_tasks(db, execution_id, lambda rows: len(rows) == 2)
+    assert TaskControl(bus.redis).claim_to_run(rows[0].id, 1, run_claim("test-worker"), "test-worker", 60)
     report(bus, rows[0], R)
     wait_for_tasks(db, execution_id, lambda rows: rows[0].status == "RUNNING")
 
@@ -121,8 +124,11 @@ def test_stop_ends_live_tasks_then_the_execution(
 
     rows = wait_for_tasks(db, execution_id, lambda rows: [r.status for r in rows] == ["STOPPING", "STOPPED"])
     assert execution_row(db, execution_id).status == WorkflowStatus.RUNNING.value
-    # the jobs go to the broker just after the commit that the rows show
-    wait_until(lambda: {j["task"] for j in broker_jobs(redis_url)} == {"aiflow.start_task", "aiflow.stop_task"})
+    # the stops are carried out on Redis just after the commit that the rows show: the running try's
+    # worker is asked to stop it, the queued try is claimed "stopped" so that no worker starts it
+    wait_until(lambda: bus.redis.exists(TaskKeys().stop(rows[0].id, 1)))
+    assert bus.redis.get(TaskKeys().claim(rows[1].id, 1)) == b"stopped"
+    assert {j["task"] for j in broker_jobs(redis_url)} == {"aiflow.start_task"}
     report(bus, rows[0], TaskStatus.STOPPED)
     wait_until(lambda: execution_row(db, execution_id).status == WorkflowStatus.STOPPED.value)
 

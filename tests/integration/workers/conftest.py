@@ -22,12 +22,13 @@ from celery import Celery
 
 from aiflow.config import ServerConfig, load_server_config
 from aiflow.model.internal.events import task_status_event_key
+from aiflow.scheduler.dispatch import TryStopper
 from notification.client import NotificationClient
 from tests.integration.workers.snapshot_server import TOKEN, SnapshotServer
 from tests.support import wait_until
 from workers.celery_app import create_app
-from workers.jobs import START_TASK, STOP_TASK
-from workers.payloads import StartTask, StopTask
+from workers.jobs import START_TASK
+from workers.payloads import StartTask
 
 SNAPSHOT_ID = 7
 ENTRY = "workflow.py"
@@ -89,6 +90,7 @@ with Workflow(name="{WORKFLOW}") as workflow:
     PythonOperator(name="read_note", python_callable=read_note)
     PythonOperator(name="looper", python_callable=loop_with_a_child)
     PythonOperator(name="python_exit3", python_callable=exit_3)
+    BashOperator(name="wait_for_go", bash_command='while [ ! -e "$AIFLOW_TEST_GO_FILE" ]; do sleep 0.05; done')
 """
 
 HELPERS_FILE = """
@@ -195,9 +197,10 @@ def app(server_config: ServerConfig) -> Iterator[Celery]:
 
 @dataclass(frozen=True)
 class Jobs:
-    """Enqueues start and stop jobs of the test workflow's tasks."""
+    """Enqueues start jobs of the test workflow's tasks, and stops them as the scheduler does."""
 
     app: Celery
+    stopper: TryStopper
 
     @staticmethod
     def try_of(task_name: str, task_execution_id: int) -> StartTask:
@@ -215,14 +218,13 @@ class Jobs:
         return job
 
     def stop(self, job: StartTask) -> None:
-        stop = StopTask(job.task_execution_id, job.try_number, job.workflow_execution_id, job.namespace,
-                        job.workflow_name, job.task_name)
-        self.app.send_task(STOP_TASK, kwargs=stop.to_kwargs(), queue="aiflow")
+        """Carry out the stop of ``job``'s try on Redis, as the scheduler's dispatcher does."""
+        self.stopper.stop([job.to_kwargs()])
 
 
 @pytest.fixture
-def jobs(app: Celery) -> Jobs:
-    return Jobs(app)
+def jobs(app: Celery, bus: NotificationClient) -> Jobs:
+    return Jobs(app, TryStopper(bus))
 
 
 def statuses(bus: NotificationClient, job: StartTask) -> list[tuple[str, dict[str, object]]]:

@@ -30,6 +30,9 @@ class SnapshotServer:
     def __init__(self) -> None:
         self.snapshots: dict[int, Snapshot] = {}
         self.requests: list[str] = []
+        self.packages_flow = threading.Event()
+        """Cleared, package downloads wait until it is set again."""
+        self.packages_flow.set()
         self._http = ThreadingHTTPServer(("127.0.0.1", free_port()), self._handler())
         self._thread = threading.Thread(target=self._http.serve_forever, name="snapshot-server", daemon=True)
 
@@ -47,6 +50,7 @@ class SnapshotServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self.packages_flow.set()
         self._http.shutdown()
         self._http.server_close()
         self._thread.join()
@@ -64,6 +68,7 @@ class SnapshotServer:
                 elif match is None or snapshot is None:
                     self._send(404, b'{"error": "not found"}', "application/json")
                 elif match.group(2):
+                    server.packages_flow.wait()
                     self._send(200, snapshot.package, "application/zip", snapshot.content_hash)
                 else:
                     record = {"id": int(match.group(1)), "entry": snapshot.entry}

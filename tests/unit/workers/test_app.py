@@ -10,8 +10,10 @@ import pytest
 import workers
 from aiflow.config import ServerConfig
 from aiflow.errors import ConfigError
+from notification.task_control import CLAIM_TTL
 from workers.celery_app import create_app
-from workers.jobs import START_TASK, STOP_TASK
+from workers.control import VISIBILITY_TIMEOUT
+from workers.jobs import START_TASK
 from workers.runtime.messages import Outcome, Started, parse_line
 from workers.settings import WorkerSettings
 
@@ -22,7 +24,8 @@ def test_app_has_the_jobs_and_the_correctness_settings(tmp_path: Path) -> None:
 
     app = create_app(settings=WorkerSettings.from_config(config, notification_dir=tmp_path))
 
-    assert {START_TASK, STOP_TASK} <= set(app.tasks)
+    assert START_TASK in app.tasks
+    assert "aiflow.stop_task" not in app.tasks  # stops are carried out on Redis, not as jobs
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.accept_content == ["json"]
@@ -30,6 +33,10 @@ def test_app_has_the_jobs_and_the_correctness_settings(tmp_path: Path) -> None:
     assert app.conf.broker_transport_options["visibility_timeout"] >= 30 * 86400
     assert app.conf.broker_url == "redis://:s3cret@127.0.0.1:6390/0"  # the embedded server's password
     app.close()
+
+
+def test_a_claim_outlives_any_redelivery_of_its_job() -> None:
+    assert CLAIM_TTL > VISIBILITY_TIMEOUT
 
 
 def test_importing_the_package_reads_no_configuration(isolated_homes: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aiflow.errors import InvalidInputError
-from workers.payloads import StartTask, StopTask
+from workers.payloads import StartTask, TryPayload
 
 KWARGS = {
     "task_execution_id": 5, "try_number": 2, "workflow_execution_id": 3, "snapshot_id": 9,
@@ -20,10 +20,10 @@ def test_start_payload_round_trips_and_ignores_unknown_fields() -> None:
     assert job.describe() == "ml/train/fit execution=3 task_execution=5 try=2"
 
 
-def test_stop_payload_needs_no_snapshot() -> None:
-    stop = StopTask.from_kwargs({k: v for k, v in KWARGS.items() if k not in ("snapshot_id", "sequence_number")})
+def test_a_try_is_named_without_its_snapshot() -> None:
+    named = TryPayload.from_kwargs({k: v for k, v in KWARGS.items() if k not in ("snapshot_id", "sequence_number")})
 
-    assert (stop.task_execution_id, stop.try_number) == (5, 2)
+    assert (named.task_execution_id, named.try_number) == (5, 2)
 
 
 @pytest.mark.parametrize(("field", "value"), [("try_number", None), ("task_execution_id", "5"), ("namespace", 1),

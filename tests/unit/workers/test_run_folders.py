@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import threading
 import zipfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.support import wait_until
 from workers.packages import CachedSnapshot
 from workers.run_folders import RunFolders
 
@@ -35,16 +32,8 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def folders(root: Path) -> Iterator[RunFolders]:
-    run_folders = RunFolders(root, timedelta(days=1))
-    yield run_folders
-    no_sweep_running()
-
-
-def no_sweep_running() -> None:
-    """Wait for the background sweep a first use starts, so it cannot race the test's own."""
-    wait_until(lambda: not any(t.name == "run-folder-sweep" for t in threading.enumerate()), timeout=5,
-               message="the background sweep to end")
+def folders(root: Path) -> RunFolders:
+    return RunFolders(root, timedelta(days=1))
 
 
 def age(folder: Path, seconds: float) -> None:
@@ -82,7 +71,6 @@ def test_sweep_removes_only_folders_unused_for_the_retention_and_unheld(
     for execution_id in (1, 2, 3):
         with folders.use(execution_id, snapshot):
             pass
-    no_sweep_running()
     age(root / "1", 2 * DAY)
     with folders.use(2, snapshot):
         age(root / "2", 2 * DAY)  # old, but a try holds it
@@ -95,9 +83,20 @@ def test_sweep_removes_only_folders_unused_for_the_retention_and_unheld(
 def test_a_swept_folder_is_unpacked_again_for_a_late_try(folders: RunFolders, snapshot: CachedSnapshot) -> None:
     with folders.use(7, snapshot) as folder:
         (folder / "left.txt").write_text("x")
-    no_sweep_running()
     age(folder, 2 * DAY)
     assert folders.sweep() == 1
 
     with folders.use(7, snapshot) as again:
         assert (again / "wf.py").exists() and not (again / "left.txt").exists()
+
+
+def test_each_sweep_looks_at_a_bounded_batch_and_the_next_goes_on(
+    folders: RunFolders, snapshot: CachedSnapshot, root: Path
+) -> None:
+    for execution_id in (1, 2, 3):
+        with folders.use(execution_id, snapshot):
+            pass
+        age(root / str(execution_id), 2 * DAY)
+
+    assert [folders.sweep(limit=2), folders.sweep(limit=2)] == [2, 1]
+    assert list(root.iterdir()) == []
