@@ -31,12 +31,11 @@ from aiflow.scheduler.timer_events import SCHEDULER_SENDER
 from aiflow.status_events import TaskStatusReport
 from notification.client import NotificationClient
 from notification.keys import TaskKeys
+from notification.task_control import RUN_CLAIM_PREFIX
 
 logger = logging.getLogger(__name__)
 
 WATCHED = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.STOPPING)
-CLAIMED_TO_RUN = b"run "
-"""How the claim of a try a worker took to run starts (``workers.control``)."""
 
 
 class HeartbeatWatch(IntervalChore):
@@ -63,7 +62,7 @@ class HeartbeatWatch(IntervalChore):
             pipe.get(self._keys.claim(attempt.task_execution_id, attempt.try_number))
         replies = pipe.execute()
         for attempt, beating, claim in zip(judged, replies[::2], replies[1::2], strict=True):
-            if not beating and (attempt.status != TaskStatus.QUEUED or (claim or b"").startswith(CLAIMED_TO_RUN)):
+            if not beating and (attempt.status != TaskStatus.QUEUED or (claim or b"").startswith(RUN_CLAIM_PREFIX.encode())):
                 self._report_lost(attempt)
 
     def _report_lost(self, attempt: timers.TaskTry) -> None:
