@@ -5,7 +5,8 @@ it was made from, with their site-packages), the folders of AIFlow's own
 packages (never the folder holding them: a project root may hold
 ``AIFLOW_HOME``), the system's libraries, a few files of ``/etc`` and the
 harmless character devices. A path that contains ``AIFLOW_HOME`` or
-``NOTIFICATION_HOME`` is dropped with a warning.
+``NOTIFICATION_HOME`` is dropped with a warning; the caller's own
+extra paths are granted as given.
 """
 
 from __future__ import annotations
@@ -65,10 +66,12 @@ def interpreter_paths() -> list[Path]:
 
 
 def read_only_paths(extra: Iterable[Path]) -> list[str]:
-    """Return every read-only path of a sandbox: the interpreter's, AIFlow's packages', the system's and ``extra``."""
-    candidates = [*interpreter_paths(), *map(Path, package_folders().values()), *map(Path, SYSTEM_READ_ONLY),
-                  *extra]
-    return sorted({str(path) for path in candidates if not _holds_a_home(path)})
+    """Return every read-only path of a sandbox: the interpreter's, AIFlow's packages', the system's and ``extra``.
+
+    ``extra`` paths are the caller's choice; the others are dropped when they hold a home.
+    """
+    own = [*interpreter_paths(), *map(Path, package_folders().values()), *map(Path, SYSTEM_READ_ONLY)]
+    return sorted({*(str(path) for path in own if not _holds_a_home(path)), *map(str, extra)})
 
 
 def _holds_a_home(path: Path) -> bool:
