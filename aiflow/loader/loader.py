@@ -76,11 +76,7 @@ def _result(file: str, timeout: float, run: SandboxResult) -> list[LoadedWorkflo
     if run.stdout_truncated:
         raise WorkflowFileError(file, None, f"The loaded workflows exceed {MAX_RESULT_BYTES} bytes once serialized")
     if run.stdout and run.exit_code == 0:
-        result = json.loads(run.stdout)
-        if "error" in result:
-            error = result["error"]
-            raise WorkflowFileError(error["file"], error["line"], error["message"])
-        return [LoadedWorkflow.from_dict(item) for item in result["workflows"]]
+        return _decoded(file, run.stdout)
     if TIMEOUT_MARKER in run.stderr:
         stuck = run.stderr[run.stderr.index(TIMEOUT_MARKER) :]
         match = re.search(rf'File "{re.escape(file)}", line (\d+)', stuck)
@@ -89,3 +85,15 @@ def _result(file: str, timeout: float, run: SandboxResult) -> list[LoadedWorkflo
     last_words = (run.stderr.strip().splitlines() or ["no output"])[-1]
     message = f"The loader process ended with {run.describe_exit()}: {last_words}"
     raise WorkflowFileError(file, None, message)
+
+
+def _decoded(file: str, document: bytes) -> list[LoadedWorkflow]:
+    """Read the child's result document: the workflows, or the error it found."""
+    try:
+        result = json.loads(document)
+        if "error" in result:
+            error = result["error"]
+            raise WorkflowFileError(error["file"], error["line"], error["message"])
+        return [LoadedWorkflow.from_dict(item) for item in result["workflows"]]
+    except (ValueError, KeyError, TypeError):  # the file wrote to the result's descriptor itself
+        raise WorkflowFileError(file, None, "The loader process wrote an unreadable result") from None

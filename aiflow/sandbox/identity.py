@@ -63,7 +63,9 @@ def landlock_abi() -> int:
     """Return the kernel's Landlock ABI (0 without Landlock, after one warning)."""
     abi = landlock.abi_version()
     if abi == 0:
-        logger.warning("Sandbox: the kernel has no Landlock; sandboxed processes can read and connect anywhere")
+        logger.warning(
+            "Sandbox: the kernel has no Landlock; sandboxed processes may read what their user can and connect anywhere"
+        )
     else:
         logger.debug("Sandbox: Landlock ABI %s", abi)
     return abi

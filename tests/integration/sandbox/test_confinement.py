@@ -103,7 +103,7 @@ def test_outside_the_sandbox_the_probe_could_do_all_that(secrets: Path, listener
     outside = tmp_path / "outside"
     outside.mkdir()
     plain = subprocess.run([sys.executable, str(PROBES / "probe_report.py"), str(secrets), str(listener),
-                            str(os.getpid()), str(outside)], capture_output=True, check=True)
+                            str(os.getpid()), str(outside)], capture_output=True, check=True, cwd=tmp_path)
     seen = json.loads(plain.stdout)
 
     assert (seen["read_secret"], seen["connect"], seen["signal"], seen["write_outside"]) == ("ok",) * 4
