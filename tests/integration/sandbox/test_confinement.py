@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aiflow.sandbox import SandboxPolicy, run_sandboxed
+from aiflow.sandbox.identity import sandbox_identity
 from tests.integration.sandbox.conftest import PROBES
 
 SECRET = "s3cr3t-token-value"
@@ -96,6 +97,15 @@ def test_landlock_confines_files_network_and_signals(seen: dict) -> None:
     assert seen["write_outside"] == "Permission denied"
     assert seen["connect"] == "Permission denied"
     assert seen["signal"] == "Operation not permitted"
+
+
+def test_a_root_caller_runs_the_child_as_the_sandbox_user(seen: dict) -> None:
+    identity = sandbox_identity("nobody")
+    if identity is None:
+        pytest.skip("not root, or user nobody cannot run this interpreter (Python under /root, say)")
+
+    assert seen["uid"] == identity[0]
+    assert (seen["read_secret"], seen["write_cwd"]) == ("Permission denied", "ok")
 
 
 def test_outside_the_sandbox_the_probe_could_do_all_that(secrets: Path, listener: int, tmp_path: Path) -> None:
