@@ -2,8 +2,11 @@
 
 A package is a zip of the workflow file and the files it needs. Members with
 absolute paths or ``..`` are refused before anything is written; the file is
-loaded by :func:`aiflow.loader.loader.load_workflow_file` in a child process
-with a time limit, from a temporary folder removed afterwards.
+loaded by :func:`aiflow.loader.loader.load_workflow_file` in a sandboxed child
+process with a time limit, in a temporary folder removed afterwards (the
+child may write there). At most ``max_concurrent_loads`` loads run at once on
+a host: an upload that finds no free slot within :data:`LOAD_SLOT_WAIT_S`
+seconds is refused with :class:`~aiflow.sandbox.slots.NoFreeSlot` (HTTP 503).
 """
 
 from __future__ import annotations
@@ -19,14 +22,20 @@ from pathlib import Path
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from aiflow.config import ServerConfig, aiflow_home
 from aiflow.errors import InvalidInputError
 from aiflow.loader.collect import LoadedWorkflow
 from aiflow.loader.errors import WorkflowFileError
 from aiflow.loader.loader import load_workflow_file
 from aiflow.plan import PlanError, WorkflowPlan
+from aiflow.sandbox import policy_from_config
+from aiflow.sandbox.slots import Slots
 from notification.event import DEFAULT_NAMESPACE
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+
+LOAD_SLOT_WAIT_S = 1.0
+"""Seconds an upload waits for a free load slot before it is refused."""
 
 
 @dataclass(frozen=True)
@@ -77,25 +86,26 @@ def package_key(content_hash: str) -> str:
     return f"packages/{content_hash}.zip"
 
 
-def read_package(data: bytes, entry: str | None, max_bytes: int, load_timeout: float) -> Package:
+def read_package(data: bytes, entry: str | None, config: ServerConfig) -> Package:
     """Check, unpack and load the zip ``data``; ``entry`` names the workflow file in it.
 
     Raises:
         InvalidInputError: not a zip, an unsafe member, no such or no single workflow file.
         WorkflowFileError: the workflow file does not load; named relative to the package.
-        RequestEntityTooLarge: the unpacked files exceed ``max_bytes``.
+        RequestEntityTooLarge: the unpacked files exceed ``max_upload_bytes``.
+        NoFreeSlot: every load slot stayed busy.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise InvalidInputError("the field 'package' is not a zip archive") from None
     with archive:
-        _check_members(archive, max_bytes)
+        _check_members(archive, config.max_upload_bytes)
         entry = _entry(archive, entry)
         with tempfile.TemporaryDirectory(prefix="aiflow-upload-") as folder:
             archive.extractall(folder)
-            workflows = _load(folder, entry, load_timeout)
-            source = Path(folder, entry).read_text(encoding="utf-8", errors="replace")
+            source = Path(folder, entry).read_text(encoding="utf-8", errors="replace")  # before the file runs
+            workflows = _load(folder, entry, config)
     return Package(data, hashlib.sha256(data).hexdigest(), entry, source, workflows)
 
 
@@ -123,9 +133,16 @@ def _entry(archive: zipfile.ZipFile, entry: str | None) -> str:
     return top_level[0]
 
 
-def _load(folder: str, entry: str, timeout: float) -> list[LoadedWorkflow]:
+def load_slots(config: ServerConfig) -> Slots:
+    """Return the load slots the API server processes of this host share."""
+    return Slots(aiflow_home() / "run" / "load-slots", config.max_concurrent_loads, "workflow load")
+
+
+def _load(folder: str, entry: str, config: ServerConfig) -> list[LoadedWorkflow]:
+    path, policy = os.path.join(folder, entry), policy_from_config(config)
     try:
-        return load_workflow_file(os.path.join(folder, entry), timeout)
+        with load_slots(config).hold(LOAD_SLOT_WAIT_S):
+            return load_workflow_file(path, config.workflow_load_timeout, policy, writable_folder=True)
     except WorkflowFileError as error:
         file = os.path.relpath(error.file, folder) if error.file.startswith(folder + os.sep) else error.file
         raise WorkflowFileError(file, error.line, error.message) from None

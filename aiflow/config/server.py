@@ -58,6 +58,21 @@ class ServerConfig:
     )
     blob_store_uri: str = option("{AIFLOW_HOME}/blob", "Folder (or file:// URL) where workflow packages are stored.")
     workflow_load_timeout: float = option(30.0, "Seconds an uploaded workflow file may take to load.")
+    max_concurrent_loads: int = option(
+        2, "Workflow files loaded at once by the API servers of one host; an upload finding none free gets 503."
+    )
+    sandbox_user: str | None = option(
+        "nobody",
+        "User the workflow loader and condition evaluators run as when the server runs as root (only if it can "
+        "run the Python interpreter); empty keeps the server's user, without capabilities.",
+    )
+    sandbox_memory_limit: int = option(
+        2 * 1024**3, "Bytes of address space each sandboxed process (loader, condition evaluator) may use; 0: no limit."
+    )
+    sandbox_environment: str = option(
+        "FLINK_HOME SPARK_HOME JAVA_HOME HADOOP_HOME HADOOP_CONF_DIR",
+        "Names of the server's environment variables passed to sandboxed processes (no AIFLOW_* or NOTIFICATION_*).",
+    )
     api_server_address: str = option(
         "http://127.0.0.1:8000", "Base URL of the REST API server, from which workers fetch workflow packages."
     )

@@ -1,108 +1,99 @@
-"""Load a workflow file safely: in a child process, with a time limit, errors as values."""
+"""Load a workflow file safely: in a sandboxed child process, with a time limit, errors as values."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
-import aiflow
 from aiflow.loader.child import TIMEOUT_MARKER
 from aiflow.loader.collect import LoadedWorkflow
 from aiflow.loader.errors import WorkflowFileError
+from aiflow.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 
 DEFAULT_LOAD_TIMEOUT = 30.0
 """Seconds a workflow file may take to load."""
+
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+"""Largest result document (the serialized workflows) a load may produce."""
+
+MAX_ERROR_OUTPUT_BYTES = 64 * 1024
+"""Bytes kept of the end of what the file wrote to stderr (and printed)."""
 
 _KILL_MARGIN = 5.0
 """Extra seconds before the child is killed if its own time limit did not end it."""
 
 
 def load_workflow_file(
-    path: str | os.PathLike[str], timeout: float = DEFAULT_LOAD_TIMEOUT
+    path: str | os.PathLike[str],
+    timeout: float = DEFAULT_LOAD_TIMEOUT,
+    policy: SandboxPolicy | None = None,
+    writable_folder: bool = False,
 ) -> list[LoadedWorkflow]:
-    """Run the workflow file at ``path`` in a child process and return its workflows.
+    """Run the workflow file at ``path`` in a sandboxed child process and return its workflows.
 
     The file's top-level :class:`~aiflow.model.workflow.Workflow` objects are
     validated and serialized by value in the child; the caller gets records it
-    can store and deserialize anywhere.
+    can store and deserialize anywhere. The child runs under ``policy`` (by
+    default :class:`SandboxPolicy`'s) with a CPU limit matching ``timeout``:
+    it can read the file's folder and nothing secret. With
+    ``writable_folder`` that folder, a scratch copy the caller owns, is also
+    the child's working folder: it may write there and it belongs to the
+    sandbox's user afterwards. Otherwise the child works in a fresh folder.
 
     Raises:
         WorkflowFileError: the file is missing, fails to run, declares no
-            workflow, declares an invalid one, cannot be serialized, or takes
-            longer than ``timeout`` seconds. The error names the file and line.
+            workflow, declares an invalid one, cannot be serialized, takes
+            longer than ``timeout`` seconds, or its process fails (then with
+            the last line it wrote to stderr). The error names the file and line.
     """
     file = os.path.abspath(path)
     if not os.path.isfile(file):
         raise WorkflowFileError(file, None, "No such workflow file")
-    ended = run_child(["aiflow.loader.child", file, str(timeout)], None, os.path.dirname(file), timeout)
-    if ended is None:
-        raise WorkflowFileError(file, None, _timed_out(timeout))
-    exit_code, stdout, errors = ended
-    return _result(file, timeout, exit_code, stdout, errors)
-
-
-def run_child(args: list[str], stdin: bytes | None, cwd: str, timeout: float) -> tuple[int, bytes, str] | None:
-    """Run ``python -m ARGS`` in ``cwd`` and return its exit code, stdout and stderr (None: it timed out).
-
-    Whatever it started is killed when it ends.
-    """
-    child = subprocess.Popen(
-        [sys.executable, "-m", *args],
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        cwd=cwd,
-        env=_child_environment(),
+    folder = Path(file).parent
+    limit = timeout + _KILL_MARGIN
+    policy = policy or SandboxPolicy()
+    readable = policy.readable if writable_folder else (*policy.readable, folder)
+    policy = dataclasses.replace(policy, cpu_seconds=math.ceil(limit), readable=readable)
+    result = run_sandboxed(
+        "aiflow.loader.child", [file, str(timeout)], policy, timeout=limit, max_stdout=MAX_RESULT_BYTES,
+        max_stderr=MAX_ERROR_OUTPUT_BYTES, workdir=folder if writable_folder else None,
     )
-    try:
-        stdout, stderr = child.communicate(stdin, timeout=timeout + _KILL_MARGIN)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.communicate()
-        return None
-    finally:
-        _kill_leftovers(child.pid)
-    return child.returncode, stdout, stderr.decode("utf-8", errors="replace")
-
-
-def _child_environment() -> dict[str, str]:
-    root = str(Path(aiflow.__file__).resolve().parents[1])
-    python_path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PYTHONPATH": python_path}
-
-
-def _kill_leftovers(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # the file started nothing that outlived the loader
+    return _result(file, timeout, result)
 
 
 def _timed_out(timeout: float) -> str:
     return f"Loading did not finish within {timeout:g} seconds"
 
 
-def _result(
-    file: str, timeout: float, exit_code: int, stdout: bytes, stderr: str
-) -> list[LoadedWorkflow]:
+def _result(file: str, timeout: float, run: SandboxResult) -> list[LoadedWorkflow]:
     """Turn what the child wrote into workflows, or into the error that explains its failure."""
-    if stdout:
-        result = json.loads(stdout)
+    if run.timed_out:
+        raise WorkflowFileError(file, None, _timed_out(timeout))
+    if run.stdout_truncated:
+        raise WorkflowFileError(file, None, f"The loaded workflows exceed {MAX_RESULT_BYTES} bytes once serialized")
+    if run.stdout and run.exit_code == 0:
+        return _decoded(file, run.stdout)
+    if TIMEOUT_MARKER in run.stderr:
+        stuck = run.stderr[run.stderr.index(TIMEOUT_MARKER) :]
+        match = re.search(rf'File "{re.escape(file)}", line (\d+)', stuck)
+        line = int(match.group(1)) if match else None
+        raise WorkflowFileError(file, line, _timed_out(timeout))
+    last_words = (run.stderr.strip().splitlines() or ["no output"])[-1]
+    message = f"The loader process ended with {run.describe_exit()}: {last_words}"
+    raise WorkflowFileError(file, None, message)
+
+
+def _decoded(file: str, document: bytes) -> list[LoadedWorkflow]:
+    """Read the child's result document: the workflows, or the error it found."""
+    try:
+        result = json.loads(document)
         if "error" in result:
             error = result["error"]
             raise WorkflowFileError(error["file"], error["line"], error["message"])
         return [LoadedWorkflow.from_dict(item) for item in result["workflows"]]
-    if TIMEOUT_MARKER in stderr:
-        stuck = stderr[stderr.index(TIMEOUT_MARKER) :]
-        match = re.search(rf'File "{re.escape(file)}", line (\d+)', stuck)
-        line = int(match.group(1)) if match else None
-        raise WorkflowFileError(file, line, _timed_out(timeout))
-    last_words = (stderr.strip().splitlines() or ["no output"])[-1]
-    message = f"The loader process exited with code {exit_code}: {last_words}"
-    raise WorkflowFileError(file, None, message)
+    except (ValueError, KeyError, TypeError):  # the file wrote to the result's descriptor itself
+        raise WorkflowFileError(file, None, "The loader process wrote an unreadable result") from None

@@ -62,7 +62,8 @@ class HeartbeatWatch(IntervalChore):
             pipe.get(self._keys.claim(attempt.task_execution_id, attempt.try_number))
         replies = pipe.execute()
         for attempt, beating, claim in zip(judged, replies[::2], replies[1::2], strict=True):
-            if not beating and (attempt.status != TaskStatus.QUEUED or (claim or b"").startswith(RUN_CLAIM_PREFIX.encode())):
+            claimed_to_run = (claim or b"").startswith(RUN_CLAIM_PREFIX.encode())
+            if not beating and (attempt.status != TaskStatus.QUEUED or claimed_to_run):
                 self._report_lost(attempt)
 
     def _report_lost(self, attempt: timers.TaskTry) -> None:

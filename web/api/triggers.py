@@ -21,11 +21,12 @@ from aiflow.errors import InvalidInputError
 from aiflow.loader.conditions import describe_pickled
 from aiflow.metadata import WorkflowEventTrigger
 from aiflow.plan import ConditionPlan, CustomCondition, condition_from_dict
+from aiflow.sandbox import SandboxPolicy, policy_from_config
 from web.access import workflow_named
 from web.api.attachments import AttachmentKind, add_attachment, add_routes
 from web.params import json_body, string_field
 from web.records import trigger_record
-from web.services import transaction
+from web.services import services, transaction
 
 bp = Blueprint("triggers", __name__)
 
@@ -49,15 +50,19 @@ def add_trigger(namespace: str, name: str) -> tuple[dict[str, Any], int]:
 def checked_condition(body: dict[str, Any]) -> ConditionPlan:
     """Return the trigger condition ``body`` describes; pickles are only ever loaded in a child process."""
     if "rule" in body and "condition" not in body:
-        return describe_pickled("rule", _base64(string_field(body, "rule") or "", "rule"))
+        return describe_pickled("rule", _base64(string_field(body, "rule") or "", "rule"), _policy())
     condition = condition_from_dict(body.get("condition"), "field 'condition'")
     if isinstance(condition, CustomCondition):
-        checked = describe_pickled("code", condition.code)
+        checked = describe_pickled("code", condition.code, _policy())
         if set(checked.expect_event_keys) != set(condition.expect_event_keys):
             raise InvalidInputError(f"the condition expects {sorted(checked.expect_event_keys)}, "
                                     f"not {sorted(condition.expect_event_keys)} as declared")
         return checked
     return condition
+
+
+def _policy() -> SandboxPolicy:
+    return policy_from_config(services().config)
 
 
 def _base64(text: str, field: str) -> bytes:

@@ -38,9 +38,7 @@ def upload_workflow(namespace: str) -> tuple[dict[str, Any], int]:
     with transaction() as session:
         get_namespace(session, namespace)
     config = services().config
-    package = read_package(
-        upload.read(), request.form.get("entry") or None, config.max_upload_bytes, config.workflow_load_timeout
-    )
+    package = read_package(upload.read(), request.form.get("entry") or None, config)
     plan = package.plan(request.form.get("name") or None, namespace)
     uri = store_package(package)
     record = queries.Upload(namespace, plan.name, package.source, plan.to_json(), package.content_hash, uri,

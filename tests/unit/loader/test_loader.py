@@ -213,6 +213,10 @@ MALFORMED = {
         import sys
         sys.exit(3)  # <-
         """, "SystemExit: 3"),
+    "killed at import": ("""
+        import os, signal
+        os.kill(os.getpid(), signal.SIGKILL)
+        """, "The loader process ended with signal SIGKILL: no output"),
     "never finishes": ("""
         import time
         while True:
@@ -251,3 +255,59 @@ def test_output_of_the_file_does_not_disturb_loading(tmp_path):
         """)
     [loaded] = load_workflow_file(path)
     assert loaded.name == "quiet"
+
+
+WRITES_NEXT_TO_ITSELF = """
+    import os
+    from ai_flow.model.workflow import Workflow
+    with open(os.path.join(os.path.dirname(__file__), "cache.txt"), "w") as cache:
+        cache.write("warm")
+    w = Workflow(name="writer")
+    """
+
+
+def test_a_file_writes_next_to_itself_only_in_a_writable_folder(tmp_path):
+    folder = tmp_path / "package"
+    folder.mkdir()
+    path = write(folder, WRITES_NEXT_TO_ITSELF)
+
+    with pytest.raises(WorkflowFileError, match="PermissionError: .*Permission denied"):
+        load_workflow_file(path)
+    [loaded] = load_workflow_file(path, writable_folder=True)
+
+    assert loaded.name == "writer"
+    assert (folder / "cache.txt").read_text() == "warm"
+
+
+def test_a_file_sees_its_folder_but_nothing_around_it(tmp_path):
+    folder = tmp_path / "package"
+    folder.mkdir()
+    (tmp_path / "beside.txt").write_text("private")
+    (folder / "data.txt").write_text("shipped")
+    path = write(folder, """
+        import os
+        from ai_flow.model.workflow import Workflow
+        here = os.path.dirname(__file__)
+        assert open(os.path.join(here, "data.txt")).read() == "shipped"
+        open(os.path.join(here, "..", "beside.txt")).read()
+        """)
+
+    with pytest.raises(WorkflowFileError, match="PermissionError") as info:
+        load_workflow_file(path)
+    assert info.value.line == 6
+
+
+def test_a_file_scribbling_on_the_result_gets_an_error_not_a_crash(tmp_path):
+    path = write(tmp_path, """
+        import os
+        from ai_flow.model.workflow import Workflow
+        for fd in range(3, 20):
+            try:
+                os.write(fd, b"garbage")
+            except OSError:
+                pass
+        w = Workflow(name="scribbler")
+        """)
+
+    with pytest.raises(WorkflowFileError, match="The loader process wrote an unreadable result"):
+        load_workflow_file(path)
