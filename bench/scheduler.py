@@ -24,8 +24,7 @@ from sqlalchemy.engine import Engine
 from aiflow.clock import utcnow
 from aiflow.commands import Command, CommandKind
 from aiflow.config.server import ServerConfig
-from aiflow.evaluator.pool import EvaluatorPool
-from aiflow.evaluator.process import start_evaluator
+from aiflow.evaluator.process import evaluator_pool
 from aiflow.loader.describe import describe_workflow
 from aiflow.metadata import migrate
 from aiflow.metadata.checkpoint import last_applied_offset
@@ -98,7 +97,7 @@ class Bench:
     def __init__(self, db: Engine, bus: NotificationClient, redis_url: str) -> None:
         self.db, self.bus, self.redis_url = db, bus, redis_url
         self._sender = job_sender(ServerConfig(notification_server_uri=redis_url))
-        self._evaluators = EvaluatorPool(start_evaluator)
+        self._evaluators = evaluator_pool(ServerConfig())
 
     def scheduler(self) -> AbstractContextManager[None]:
         """Run a fresh scheduler loop in a thread until the ``with`` block ends."""

@@ -36,10 +36,15 @@ DEFAULT_MAX_PROCESSES = 16
 class ChildProcess(Protocol):
     """A running evaluator process (a :class:`aiflow.sandbox.SandboxedChild`)."""
 
-    stdin: IO[bytes]
-    stdout: IO[bytes]
+    @property
+    def stdin(self) -> IO[bytes]: ...
+
+    @property
+    def stdout(self) -> IO[bytes]: ...
 
     def stderr_tail(self) -> str: ...
+
+    def alive(self) -> bool: ...
 
     def stop(self) -> None: ...
 
@@ -86,6 +91,8 @@ class Evaluator:
         self._child, self._buffer, self._known_codes = None, b"", set()
 
     def _call(self, request: dict[str, object], code: bytes | None) -> dict[str, object]:
+        if self._child is not None and not self._child.alive():
+            self.stop()  # it ended between calls (with the thread that started it): not the condition's fault
         if self._child is None:
             self._child = self._spawn()
         self._next_id += 1

@@ -12,8 +12,7 @@ from sqlalchemy.engine import Engine
 from aiflow.backoff import Outage
 from aiflow.clock import utcnow
 from aiflow.config import ServerConfig
-from aiflow.evaluator.pool import EvaluatorPool
-from aiflow.evaluator.process import start_evaluator
+from aiflow.evaluator.process import evaluator_pool
 from aiflow.metadata.engine import engine_from_config
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.chores import PeriodicTicker, RetryTimer, ScheduleTicker
@@ -76,7 +75,7 @@ def run_scheduler(config: ServerConfig, stop: threading.Event) -> None:
     bus = NotificationClient.from_config(load_notification_config(), notification_home(),
                                          server_uri=config.notification_server_uri)
     sender = job_sender(config)
-    evaluators = EvaluatorPool(start_evaluator, timeout=config.condition_evaluation_timeout)
+    evaluators = evaluator_pool(config)
     try:
         build_scheduler(config, engine, bus, sender, evaluators).run(stop)
     finally:

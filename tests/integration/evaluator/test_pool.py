@@ -14,13 +14,14 @@ import psutil
 import pytest
 
 from aiflow.evaluator.pool import EvaluatorPool
-from aiflow.evaluator.process import start_evaluator
+from aiflow.evaluator.process import evaluator_starter
 from aiflow.loader.describe import describe_condition
 from aiflow.model.condition import Condition
 from aiflow.model.context import Context
 from aiflow.model.state import ValueState, ValueStateDescriptor
 from aiflow.model.status import TaskStatus
 from aiflow.plan import CustomCondition
+from aiflow.sandbox import SandboxPolicy
 from notification.event import Event
 from tests.support import process_running
 
@@ -87,7 +88,7 @@ def plan(condition: Condition) -> CustomCondition:
 
 @pytest.fixture
 def pool() -> Iterator[EvaluatorPool]:
-    evaluators = EvaluatorPool(start_evaluator, timeout=TIMEOUT)
+    evaluators = EvaluatorPool(evaluator_starter(SandboxPolicy()), timeout=TIMEOUT)
     yield evaluators
     evaluators.close()
 
@@ -157,7 +158,7 @@ def test_namespaces_never_share_a_process(pool: EvaluatorPool) -> None:
 
 
 def test_processes_beyond_the_bound_are_stopped() -> None:
-    pool = EvaluatorPool(start_evaluator, timeout=TIMEOUT, max_processes=1)
+    pool = EvaluatorPool(evaluator_starter(SandboxPolicy()), timeout=TIMEOUT, max_processes=1)
     try:
         assert evaluate(pool, Marks(["k"]), namespace="a").met
         evaluate(pool, Counts(["k"]), namespace="b")

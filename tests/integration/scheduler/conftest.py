@@ -14,8 +14,7 @@ from sqlalchemy.engine import Engine
 
 from aiflow.commands import Command, CommandKind
 from aiflow.config.server import ServerConfig
-from aiflow.evaluator.pool import EvaluatorPool
-from aiflow.evaluator.process import start_evaluator
+from aiflow.evaluator.process import evaluator_pool
 from aiflow.loader.describe import describe_workflow
 from aiflow.metadata.checkpoint import last_applied_offset
 from aiflow.metadata.definitions import Namespace, WorkflowEventTrigger, WorkflowSchedule, WorkflowSnapshot
@@ -41,7 +40,7 @@ class RunningScheduler:
     def __init__(self, db: Engine, bus: NotificationClient, config: ServerConfig) -> None:
         self._db, self._bus, self._config = db, bus, config
         self._sender = job_sender(config)
-        self._evaluators = EvaluatorPool(start_evaluator, timeout=config.condition_evaluation_timeout)
+        self._evaluators = evaluator_pool(config)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
