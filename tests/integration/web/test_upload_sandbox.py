@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from aiflow.metadata import WorkflowSnapshot, session_scope
+from aiflow.plan import CustomCondition, WorkflowPlan
 from notification.embedded import PASSWORD_FILE
 from tests.integration.sandbox.conftest import tagged_processes
 from tests.integration.web.conftest import make_package, upload, workflow_source
@@ -72,23 +73,36 @@ def test_a_file_reading_the_server_secrets_at_import_learns_nothing(
 def test_a_file_smuggling_the_secrets_into_its_workflow_gets_none(
     client: FlaskClient, engine: Engine, secret_files: list[Path]
 ) -> None:
-    source = workflow_source().replace("with Workflow", "\n".join([
+    """What a file stores with its workflow (here in a custom condition, pickled into the plan) holds no secret."""
+    source = "\n".join([
+        "from ai_flow.model.action import TaskAction",
+        "from ai_flow.model.condition import Condition",
+        "from ai_flow.model.workflow import Workflow",
+        "from ai_flow.operators.bash import BashOperator",
         "def steal(path):",
         "    try:",
         "        return open(path).read()",
         "    except OSError as error:",
         "        return repr(error)",
-        f"LOOT = [steal(p) for p in {[str(f) for f in secret_files]!r}]",
-        "with Workflow",
-    ])).replace('"echo hello"', "'echo ' + repr(LOOT)")
+        "class Loot(Condition):",
+        "    def is_met(self, event, context):",
+        "        return False",
+        "loot = Loot(['k'])",
+        f"loot.stolen = [steal(p) for p in {[str(f) for f in secret_files]!r}]",
+        "with Workflow(name='wf') as w:",
+        "    BashOperator(name='t', bash_command='echo').action_on_condition(TaskAction.START, loot)",
+    ])
 
     response = upload(client, make_package({"wf.py": source}))
 
     assert response.status_code == 201, response.json
     with session_scope(engine) as session:
-        stored = session.get_one(WorkflowSnapshot, response.json["snapshot_id"]).workflow_object
-    assert stored.count(b"Permission denied") == len(secret_files)  # the task's command holds what it got
-    assert SECRET.encode() not in stored and SECRET not in response.get_data(as_text=True)
+        stored = session.get_one(WorkflowSnapshot, response.json["snapshot"]["id"]).plan or ""
+    condition = WorkflowPlan.from_json(stored).task_rules("t")[0].condition
+    assert isinstance(condition, CustomCondition)
+    assert condition.code.count(b"Permission denied") == len(secret_files)  # what the file got
+    assert SECRET.encode() not in condition.code and SECRET not in stored
+    assert SECRET not in response.get_data(as_text=True)
 
 
 def test_the_environment_a_file_sees_holds_no_secret(client: FlaskClient, secret_files: list[Path]) -> None:
