@@ -1,0 +1,144 @@
+"""Faults of one execution's custom conditions and snapshot: that execution fails with why, nothing else does.
+
+Each workflow here has a task that runs from the start (``busy``) and a task started by a custom
+condition on event ``poke`` (``gated``). The fault shows when ``poke`` is sent in namespace
+``default``: the execution is FAILED with the error, ``busy`` is stopped, and the canary in
+namespace ``canary`` goes on.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from aiflow.metadata.definitions import WorkflowSnapshot
+from aiflow.metadata.session import session_scope
+from tests.faults.conftest import Scene
+from tests.support import wait_until
+
+GATED = '''
+import os
+import threading
+import time
+
+from ai_flow.model.action import TaskAction
+from ai_flow.model.condition import Condition
+from ai_flow.model.state import ValueStateDescriptor
+from ai_flow.model.workflow import Workflow
+from ai_flow.operators.bash import BashOperator
+
+
+class Gate(Condition):
+    def is_met(self, event, context):
+        {body}
+
+
+with Workflow(name="{name}") as workflow:
+    BashOperator(name="busy", bash_command="sleep 600")
+    gated = BashOperator(name="gated", bash_command="echo passed")
+    gated.action_on_condition(TaskAction.START, Gate(expect_event_keys=["poke"]))
+'''
+
+FAULTS = {
+    "raises": ("raise ZeroDivisionError('a user bug')", "ZeroDivisionError: a user bug"),
+    "hangs": ("time.sleep(3600)", "the condition did not answer within 1 seconds"),
+    "kills_its_evaluator": ("os._exit(3)", "the evaluator process ended"),
+    "keeps_unpicklable_state": ("context.get_state(ValueStateDescriptor('lock')).update(threading.Lock()); "
+                                "return False", "the condition's state cannot be pickled"),
+}
+
+
+def upload_gated(scene: Scene, name: str, body: str) -> dict[str, Any]:
+    response = scene.api.upload("default", {f"{name}.py": GATED.format(name=name, body=body)})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def started_and_busy(scene: Scene, name: str) -> int:
+    """Start an execution of ``name``; return its id once ``busy`` runs."""
+    execution_id = scene.api.start("default", name)
+    wait_until(lambda: [(t["task_name"], t["status"]) for t in scene.api.task_executions(execution_id)]
+               == [("busy", "RUNNING")], timeout=15, message="busy to run")
+    return execution_id
+
+
+def poke(scene: Scene) -> int:
+    """Send ``poke`` in namespace default through the API; return its offset."""
+    return int(scene.api.ok("POST", "/namespaces/default/events", json={"key": "poke", "value": "1"})["offset"])
+
+
+def assert_failed_with(scene: Scene, execution_id: int, error: str) -> dict[str, Any]:
+    """The execution is FAILED with ``error`` shown through the API, and its running task was stopped."""
+    failed = wait_until(lambda: (e := scene.api.execution(execution_id))["status"] == "FAILED" and e,
+                        timeout=15, message=f"execution {execution_id} to fail")
+    assert error in (failed["error"] or ""), failed["error"]
+    tasks = wait_until(lambda: (found := scene.api.task_executions(execution_id))
+                       and found[0]["status"] not in ("RUNNING", "STOPPING") and found, timeout=15)
+    assert [(t["task_name"], t["status"]) for t in tasks] == [("busy", "STOPPED")]
+    return dict(failed)
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_failing_condition_fails_its_execution_only(fault: str, scene: Scene) -> None:
+    body, error = FAULTS[fault]
+    upload_gated(scene, fault, body)
+    execution_id = started_and_busy(scene, fault)
+
+    poke(scene)
+    scene.canary_sings()
+
+    assert_failed_with(scene, execution_id, error)
+    scene.assert_contained()
+
+
+def test_a_condition_that_cannot_be_unpickled_fails_its_execution_only(scene: Scene) -> None:
+    workflow = upload_gated(scene, "junk_code", "return True")
+    tamper_plan(scene, workflow["snapshot"]["id"], junk_code)
+    execution_id = started_and_busy(scene, "junk_code")
+
+    poke(scene)
+    scene.canary_sings()
+
+    assert_failed_with(scene, execution_id, "Gate")
+    scene.assert_contained()
+
+
+def junk_code(plan: dict[str, Any]) -> str:
+    """The plan with its custom condition's pickle replaced by bytes that do not unpickle."""
+    (rule,) = plan["rules"]
+    rule["condition"]["code"] = base64.b64encode(b"not a pickle").decode()
+    return json.dumps(plan)
+
+
+def tamper_plan(scene: Scene, snapshot_id: int, change: Any) -> None:
+    """Rewrite a snapshot's stored plan with ``change(plan)`` (JSON text or None), straight in the database."""
+    with session_scope(scene.engine) as session:
+        snapshot = session.get_one(WorkflowSnapshot, snapshot_id)
+        snapshot.plan = change(json.loads(snapshot.plan or "{}"))
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    (lambda plan: "{not json", "the plan is not valid JSON"),
+    (lambda plan: None, "the snapshot has no plan"),
+    (lambda plan: json.dumps({**plan, "version": 99}), "plan version 99"),
+    (lambda plan: json.dumps({**plan, "tasks": [{"name": "../busy"}]}), "Task name"),
+], ids=["not_json", "null", "other_version", "bad_task"])
+def test_an_execution_whose_plan_is_tampered_fails_alone(
+    change: Any, error: str, scene: Scene, request: pytest.FixtureRequest
+) -> None:
+    name = f"tampered_{request.node.callspec.id}"
+    workflow = upload_gated(scene, name, "return True")
+    tamper_plan(scene, workflow["snapshot"]["id"], change)
+
+    execution_id = scene.api.start("default", name)
+    scene.canary_sings()
+
+    failed = wait_until(lambda: (e := scene.api.execution(execution_id))["status"] == "FAILED" and e,
+                        timeout=15, message="the tampered execution to fail")
+    assert error in failed["error"], failed["error"]
+    assert scene.api.task_executions(execution_id) == []
+    scene.assert_contained()
