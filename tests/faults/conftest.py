@@ -9,8 +9,7 @@ Custom conditions are given 1 s (``condition_evaluation_timeout``), so a hang sh
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -46,7 +45,6 @@ class Scene:
     running: Running
     before: Rows
     scheduler_pid: int
-    harmed: set[tuple[str, int]] = field(default_factory=set)
 
     @property
     def api(self) -> Api:
@@ -67,6 +65,10 @@ class Scene:
     def canary_sings(self) -> int:
         """The canary's next execution succeeds within 5 s of its start call; return its id."""
         return self.running.canary.sings()
+
+    def restart_scheduler(self) -> None:
+        """Stop the scheduler and start a new one, which must recover and lead."""
+        self.scheduler_pid = self.stack.restart_scheduler().popen.pid
 
     def assert_contained(self) -> None:
         """Every process still runs (the same scheduler), and no row that existed before the fault changed."""
@@ -102,8 +104,3 @@ def scene(running: Running) -> Scene:
                message="the executions of earlier tests to finish")
     return Scene(running, Rows.read(running.engine), running.stack.services["scheduler"].popen.pid)
 
-
-def write_text(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path

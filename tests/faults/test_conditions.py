@@ -18,6 +18,7 @@ from sqlalchemy import update
 from aiflow.metadata.definitions import WorkflowSnapshot
 from aiflow.metadata.session import session_scope
 from tests.faults.conftest import Scene
+from tests.faults.world import applied_offset, finished_status
 from tests.support import wait_until
 
 GATED = '''
@@ -141,4 +142,55 @@ def test_an_execution_whose_plan_is_tampered_fails_alone(
                         timeout=15, message="the tampered execution to fail")
     assert error in failed["error"], failed["error"]
     assert scene.api.task_executions(execution_id) == []
+    scene.assert_contained()
+
+
+COUNTING_MODULE = '''
+from ai_flow.model.condition import Condition
+from ai_flow.model.state import ValueStateDescriptor
+
+
+class SumReaches(Condition):
+    """Met once the values of the expected events add up to ``target``."""
+
+    def __init__(self, target, expect_event_keys):
+        super().__init__(expect_event_keys)
+        self.target = target
+
+    def is_met(self, event, context):
+        state = context.get_state(ValueStateDescriptor("sum"))
+        total = (state.value() or 0) + int(event.value)
+        state.update(total)
+        return total >= self.target
+'''
+
+PACKAGED = '''
+from ai_flow.model.action import TaskAction
+from ai_flow.model.workflow import Workflow
+from ai_flow.operators.bash import BashOperator
+
+from counting import SumReaches
+
+with Workflow(name="packaged") as workflow:
+    summed = BashOperator(name="summed", bash_command="echo the sum is reached")
+    summed.action_on_condition(TaskAction.START, SumReaches(10, expect_event_keys=["num"]))
+'''
+
+
+def test_a_condition_from_a_module_of_the_package_is_evaluated(scene: Scene) -> None:
+    response = scene.api.upload("default", {"flow.py": PACKAGED, "counting.py": COUNTING_MODULE}, entry="flow.py")
+    assert response.status_code == 201, response.text
+    execution_id = scene.api.start("default", "packaged")
+    wait_until(lambda: scene.api.execution(execution_id)["status"] == "RUNNING", timeout=10)
+
+    for value in ("4", "4"):
+        sent = scene.api.ok("POST", "/namespaces/default/events", json={"key": "num", "value": value})
+    wait_until(lambda: applied_offset(scene.engine) >= sent["offset"], timeout=10, message="the events to apply")
+    assert scene.api.task_executions(execution_id) == []  # 8 is not 10 yet
+    scene.api.ok("POST", "/namespaces/default/events", json={"key": "num", "value": "4"})
+    scene.canary_sings()
+
+    finished = wait_until(lambda: finished_status(scene.api.execution(execution_id)), timeout=15)
+    assert finished == "SUCCESS", scene.api.execution(execution_id)
+    assert [(t["task_name"], t["status"]) for t in scene.api.task_executions(execution_id)] == [("summed", "SUCCESS")]
     scene.assert_contained()
