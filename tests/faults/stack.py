@@ -195,7 +195,8 @@ class Stack:
 
     def dead(self) -> list[str]:
         """The services that have exited, with their exit codes."""
-        return [f"{name} ({service.popen.returncode})" for name, service in self.services.items() if not service.alive()]
+        return [f"{name} ({service.popen.returncode})" for name, service in self.services.items()
+                if not service.alive()]
 
     def close(self) -> None:
         """Stop the worker, the scheduler and the API server, in that order (its keep-alive connections closed)."""

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import update
 
 from aiflow.metadata.definitions import WorkflowSnapshot
+from aiflow.metadata.executions import TaskExecution
 from aiflow.metadata.session import session_scope
 from tests.faults.conftest import Scene
 from tests.faults.world import applied_offset, finished_status
@@ -193,4 +194,36 @@ def test_a_condition_from_a_module_of_the_package_is_evaluated(scene: Scene) -> 
     finished = wait_until(lambda: finished_status(scene.api.execution(execution_id)), timeout=15)
     assert finished == "SUCCESS", scene.api.execution(execution_id)
     assert [(t["task_name"], t["status"]) for t in scene.api.task_executions(execution_id)] == [("summed", "SUCCESS")]
+    scene.assert_contained()
+
+
+WAITING = '''
+from ai_flow.model.action import TaskAction
+from ai_flow.model.workflow import Workflow
+from ai_flow.operators.bash import BashOperator
+
+with Workflow(name="waiting") as workflow:
+    BashOperator(name="first", bash_command="echo first")
+    BashOperator(name="then", bash_command="echo then").action_on_event_received(TaskAction.START, "go")
+'''
+
+
+def test_an_execution_whose_rows_break_a_batch_fails_alone_and_the_event_applies_to_the_others(scene: Scene) -> None:
+    assert scene.api.upload("default", {"waiting.py": WAITING}).status_code == 201
+    broken, healthy = scene.api.start("default", "waiting"), scene.api.start("default", "waiting")
+    wait_until(lambda: all([(t["task_name"], t["status"]) for t in scene.api.task_executions(execution_id)]
+                           == [("first", "SUCCESS")] for execution_id in (broken, healthy)),
+               timeout=15, message="the first tasks to succeed")
+    with session_scope(scene.engine) as session:  # a row no version of AIFlow writes
+        session.execute(update(TaskExecution).where(TaskExecution.workflow_execution_id == broken)
+                        .values(status="BOGUS"))
+
+    go = scene.api.ok("POST", "/namespaces/default/events", json={"key": "go"})  # concerns both executions
+    scene.canary_sings()
+
+    failed = wait_until(lambda: (e := scene.api.execution(broken))["status"] == "FAILED" and e, timeout=15)
+    assert f"at offset {go['offset']}" in failed["error"], failed["error"]
+    assert wait_until(lambda: finished_status(scene.api.execution(healthy)), timeout=15) == "SUCCESS"
+    assert [(t["task_name"], t["status"]) for t in scene.api.task_executions(healthy)] == [
+        ("first", "SUCCESS"), ("then", "SUCCESS")]
     scene.assert_contained()

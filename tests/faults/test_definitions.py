@@ -118,14 +118,18 @@ def test_an_unreadable_trigger_row_is_marked_broken_and_the_scheduler_restarts(c
     scene.restart_scheduler()  # where the scheduler used to exit, at every restart
     scene.canary_sings()
 
-    assert "its condition cannot be read" in error_of(scene, "workflow-triggers", trigger_id)
+    error = error_of(scene, "workflow-triggers", trigger_id)
+    assert "its condition cannot be read" in error
+    listed = scene.api.ok("GET", f"/namespaces/default/workflows/broken_trigger_{condition}/triggers")["items"]
+    assert [(t["id"], t["error"]) for t in listed] == [(trigger_id, error)]
     canary_trigger_fires(scene)
     scene.assert_contained()
 
 
 def test_an_unreadable_trigger_row_announced_to_the_running_scheduler_is_marked_broken(scene: Scene) -> None:
     workflow_id = uploaded(scene, "announced_trigger")
-    trigger_id = add_row(scene, WorkflowEventTrigger(workflow_id=workflow_id, condition=UNREADABLE_ROWS["event_keys_5"]))
+    row = WorkflowEventTrigger(workflow_id=workflow_id, condition=UNREADABLE_ROWS["event_keys_5"])
+    trigger_id = add_row(scene, row)
 
     scene.bus.send_event(Command(CommandKind.TRIGGERS_CHANGED, workflow_id=workflow_id).to_event("default"))
     scene.canary_sings()
