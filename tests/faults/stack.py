@@ -150,8 +150,9 @@ class Stack:
     liveness quick to judge (heartbeat every second, dead after 3 s).
     """
 
-    def __init__(self, folder: Path, redis_url: str, database_url: str, **settings: str) -> None:
+    def __init__(self, folder: Path, redis_url: str, database_url: str, concurrency: int = 2, **settings: str) -> None:
         self.folder = folder
+        self.concurrency = concurrency
         port = free_port()
         self.address = f"http://127.0.0.1:{port}"
         self.env = clean_environment(folder, {
@@ -177,7 +178,7 @@ class Stack:
         api = self._service("api", aiflow("webserver", "start"))
         api.wait_ready(self.api.answers)
         self.start_scheduler()
-        worker = self._service("worker", aiflow("worker", "--concurrency=2"), signal.SIGQUIT)
+        worker = self._service("worker", aiflow("worker", f"--concurrency={self.concurrency}"), signal.SIGQUIT)
         worker.wait_ready(lambda: " ready." in worker.log())
         return self
 

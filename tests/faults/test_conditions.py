@@ -78,10 +78,19 @@ def assert_failed_with(scene: Scene, execution_id: int, error: str) -> dict[str,
     failed = wait_until(lambda: (e := scene.api.execution(execution_id))["status"] == "FAILED" and e,
                         timeout=15, message=f"execution {execution_id} to fail")
     assert error in (failed["error"] or ""), failed["error"]
-    tasks = wait_until(lambda: (found := scene.api.task_executions(execution_id))
-                       and found[0]["status"] not in ("RUNNING", "STOPPING") and found, timeout=15)
-    assert [(t["task_name"], t["status"]) for t in tasks] == [("busy", "STOPPED")]
+    assert [(t["task_name"], t["status"]) for t in settled_tasks(scene, execution_id)] == [("busy", "STOPPED")]
     return dict(failed)
+
+
+def settled_tasks(scene: Scene, execution_id: int) -> list[dict[str, Any]]:
+    """The execution's task executions, once none of them is running or stopping."""
+    def settled() -> list[dict[str, Any]] | None:
+        found = scene.api.task_executions(execution_id)
+        return found if found and all(t["status"] not in ("RUNNING", "STOPPING") for t in found) else None
+
+    tasks = wait_until(settled, timeout=15, message=f"the tasks of execution {execution_id} to settle")
+    assert tasks is not None
+    return tasks
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

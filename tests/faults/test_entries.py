@@ -65,7 +65,9 @@ def rejected_at(scene: Scene, offset: int, path: str = "/rejected-events") -> di
         found = [r for r in scene.api.ok("GET", path, params={"limit": 1000})["items"] if r["offset"] == offset]
         return found[0] if found else None
 
-    return wait_until(listed, timeout=10, message=f"the entry at offset {offset} to be listed as rejected")
+    found = wait_until(listed, timeout=10, message=f"the entry at offset {offset} to be listed as rejected")
+    assert found is not None
+    return found
 
 
 def send(scene: Scene, key: str, namespace: str = "default") -> int:
