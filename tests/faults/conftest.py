@@ -18,7 +18,7 @@ from aiflow.metadata import create_engine, migrate
 from notification.client import NotificationClient
 from tests.conftest import start_private_redis
 from tests.faults.stack import Api, Stack
-from tests.faults.world import Canary, Rows
+from tests.faults.world import Canary, Rows, applied_offset
 from tests.support import wait_until
 
 CONDITION_TIMEOUT_S = "1"
@@ -63,8 +63,14 @@ class Scene:
         return self.running.stack
 
     def canary_sings(self) -> int:
-        """The canary's next execution succeeds within 5 s of its start call; return its id."""
-        return self.running.canary.sings()
+        """The canary's next execution succeeds within 5 s of its start call; return its id.
+
+        The scheduler has then applied every event sent before, whatever was bad among them.
+        """
+        sent_before = self.bus.latest_offset()
+        execution_id = self.running.canary.sings()
+        assert applied_offset(self.engine) > sent_before
+        return execution_id
 
     def restart_scheduler(self) -> None:
         """Stop the scheduler and start a new one, which must recover and lead."""

@@ -10,8 +10,11 @@ refuses both; written straight into the database, each is marked broken with its
 from __future__ import annotations
 
 import base64
+import os
 import pickle
 import sys
+import threading
+import time
 from typing import Any
 
 import cloudpickle
@@ -22,6 +25,7 @@ from aiflow.metadata.definitions import WorkflowEventTrigger, WorkflowSchedule
 from aiflow.metadata.session import session_scope
 from aiflow.model.condition import Condition
 from aiflow.model.rule import WorkflowRule
+from aiflow.model.state import ValueStateDescriptor
 from aiflow.ops.workflow_trigger_ops import trigger_body
 from notification.event import Event
 from tests.faults.conftest import Scene
@@ -56,6 +60,31 @@ NEVER_EVALUATED = ["cron@0 0 31 2 *", "cron@61 * * * *", "interval@0 0 0 0", "in
 class RaisesOnEvent(Condition):
     def is_met(self, event: Event, context: Any) -> bool:
         raise ZeroDivisionError("a trigger bug")
+
+
+class HangsOnEvent(Condition):
+    def is_met(self, event: Event, context: Any) -> bool:
+        time.sleep(3600)
+        return True
+
+
+class KillsItsEvaluator(Condition):
+    def is_met(self, event: Event, context: Any) -> bool:
+        os._exit(3)
+
+
+class KeepsALock(Condition):
+    def is_met(self, event: Event, context: Any) -> bool:
+        context.get_state(ValueStateDescriptor("lock")).update(threading.Lock())
+        return False
+
+
+FAILING_TRIGGERS = {
+    "raises": (RaisesOnEvent, "ZeroDivisionError: a trigger bug"),
+    "hangs": (HangsOnEvent, "the condition did not answer within 1 seconds"),
+    "kills_its_evaluator": (KillsItsEvaluator, "the evaluator process ended"),
+    "keeps_unpicklable_state": (KeepsALock, "the condition's state cannot be pickled"),
+}
 
 
 def uploaded(scene: Scene, name: str) -> int:
@@ -139,16 +168,18 @@ def test_an_unreadable_trigger_row_announced_to_the_running_scheduler_is_marked_
     scene.assert_contained()
 
 
-def test_a_trigger_whose_condition_raises_is_marked_broken(scene: Scene) -> None:
+@pytest.mark.parametrize("fault", sorted(FAILING_TRIGGERS))
+def test_a_trigger_whose_condition_fails_is_marked_broken(fault: str, scene: Scene) -> None:
+    kind, expected = FAILING_TRIGGERS[fault]
     uploaded(scene, "raising_trigger")
-    body = trigger_body(WorkflowRule(RaisesOnEvent(["boom"])))
+    body = trigger_body(WorkflowRule(kind(["boom"])))
     trigger = scene.api.ok("POST", "/namespaces/default/workflows/raising_trigger/triggers", json=body)
 
     scene.api.ok("POST", "/namespaces/default/events", json={"key": "boom"})
     scene.canary_sings()
 
     error = error_of(scene, "workflow-triggers", trigger["id"])
-    assert "ZeroDivisionError: a trigger bug" in error, error
+    assert expected in error, error
     assert executions_of(scene, "default", "raising_trigger") == []
     scene.api.ok("POST", "/namespaces/default/events", json={"key": "boom"})  # skipped while broken
     canary_trigger_fires(scene)
