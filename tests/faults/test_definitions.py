@@ -10,6 +10,7 @@ refuses both; written straight into the database, each is marked broken with its
 from __future__ import annotations
 
 import base64
+import json
 import os
 import pickle
 import sys
@@ -24,6 +25,7 @@ from aiflow.commands import Command, CommandKind
 from aiflow.metadata.definitions import WorkflowEventTrigger, WorkflowSchedule
 from aiflow.metadata.session import session_scope
 from aiflow.model.condition import Condition
+from aiflow.model.internal.conditions import SingleEventCondition
 from aiflow.model.rule import WorkflowRule
 from aiflow.model.state import ValueStateDescriptor
 from aiflow.ops.workflow_trigger_ops import trigger_body
@@ -43,11 +45,21 @@ with Workflow(name="{name}") as workflow:
 '''
 CANARY = f"/namespaces/{Canary.namespace}/workflows/{Canary.workflow}"
 
-KEYS_ARE_FIVE = [
-    {"kind": "event", "keys": 5},
-    {"kind": "custom", "expect_event_keys": 5, "label": "Five()",
-     "code": base64.b64encode(pickle.dumps(None)).decode()},
-]
+
+
+def pickled_rule_expecting_keys_5() -> str:
+    """A pickled ``WorkflowRule`` as older clients send it, its condition's ``expect_event_keys`` set to 5."""
+    condition = SingleEventCondition("k")
+    condition.expect_event_keys = 5  # type: ignore[assignment]
+    return base64.b64encode(cloudpickle.dumps(WorkflowRule(condition))).decode()
+
+
+KEYS_ARE_FIVE = {
+    "event": {"condition": {"kind": "event", "keys": 5}},
+    "custom": {"condition": {"kind": "custom", "expect_event_keys": 5, "label": "Five()",
+                             "code": base64.b64encode(pickle.dumps(None)).decode()}},
+    "pickled_rule": {"rule": pickled_rule_expecting_keys_5()},
+}
 UNREADABLE_ROWS = {
     "event_keys_5": '{"kind":"event","keys":5}',
     "custom_keys_5": '{"kind":"custom","expect_event_keys":5,"label":"Five()","code":"Tg=="}',
@@ -125,11 +137,11 @@ def canary_trigger_fires(scene: Scene) -> None:
     scene.api.ok("DELETE", f"/workflow-triggers/{trigger['id']}")
 
 
-@pytest.mark.parametrize("condition", KEYS_ARE_FIVE, ids=["event", "custom"])
-def test_a_trigger_expecting_keys_5_is_refused_at_the_door(condition: dict[str, Any], scene: Scene) -> None:
+@pytest.mark.parametrize("form", sorted(KEYS_ARE_FIVE))
+def test_a_trigger_expecting_keys_5_is_refused_at_the_door(form: str, scene: Scene) -> None:
     uploaded(scene, "refused_trigger")
 
-    response = scene.api.post("/namespaces/default/workflows/refused_trigger/triggers", json={"condition": condition})
+    response = scene.api.post("/namespaces/default/workflows/refused_trigger/triggers", json=KEYS_ARE_FIVE[form])
 
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_input"
@@ -221,4 +233,20 @@ def test_a_schedule_row_that_cannot_be_evaluated_is_marked_broken_and_others_fir
 
     assert fired
     assert executions_of(scene, "default", "broken_schedule") == []
+    scene.assert_contained()
+
+
+def test_a_trigger_whose_stored_condition_does_not_unpickle_is_marked_broken(scene: Scene) -> None:
+    workflow_id = uploaded(scene, "junk_trigger")
+    junk = {"kind": "custom", "expect_event_keys": ["boom"], "label": "Junk()",
+            "code": base64.b64encode(b"not a pickle").decode()}
+    trigger_id = add_row(scene, WorkflowEventTrigger(workflow_id=workflow_id, condition=json.dumps(junk)))
+    scene.bus.send_event(Command(CommandKind.TRIGGERS_CHANGED, workflow_id=workflow_id).to_event("default"))
+
+    scene.api.ok("POST", "/namespaces/default/events", json={"key": "boom"})
+    scene.canary_sings()
+
+    error = error_of(scene, "workflow-triggers", trigger_id)
+    assert "Junk()" in error and "UnpicklingError" in error, error
+    assert executions_of(scene, "default", "junk_trigger") == []
     scene.assert_contained()
