@@ -112,11 +112,20 @@ def trigger_record(trigger: WorkflowEventTrigger) -> dict[str, Any]:
     return {
         "id": trigger.id,
         "workflow_id": trigger.workflow_id,
-        "condition": json.loads(trigger.condition) if trigger.condition else None,
+        "condition": _condition(trigger.condition),
         "is_paused": trigger.is_paused,
         "error": trigger.error,
         "create_time": iso(trigger.create_time),
     }
+
+
+def _condition(text: str | None) -> dict[str, Any] | None:
+    """A stored trigger condition as JSON; None when it is not a JSON object (its trigger's ``error`` says why)."""
+    try:
+        condition = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return condition if isinstance(condition, dict) else None
 
 
 def rejected_event_record(rejected: RejectedEvent) -> dict[str, Any]:

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 TIMER_RESOLUTION = timedelta(seconds=1)
 #: How often orphaned executions are looked for, and old rows pruned.
 HOUSEKEEPING_INTERVAL = timedelta(minutes=1)
+#: How long the scheduler's bus client rides over a dropped connection before its call fails. The loop
+#: waits outages out itself and must see them, to leave heartbeats unjudged for a while after one.
+BUS_RETRY_BUDGET_S = 1.0
 
 
 def job_sender(config: ServerConfig) -> Celery:
@@ -73,7 +76,7 @@ def run_scheduler(config: ServerConfig, stop: threading.Event) -> None:
     """Run a scheduler (leader or standby) described by ``config`` until ``stop`` is set."""
     engine = engine_from_config(config)
     bus = NotificationClient.from_config(load_notification_config(), notification_home(),
-                                         server_uri=config.notification_server_uri)
+                                         server_uri=config.notification_server_uri, retry_budget=BUS_RETRY_BUDGET_S)
     sender = job_sender(config)
     evaluators = evaluator_pool(config)
     try:

@@ -13,6 +13,9 @@ The proxy uses threads and the standard library only: one thread accepts, and
 two per connection copy bytes, one each way. ``close()`` (or leaving the
 ``with`` block) closes every socket and joins every thread it started, so
 tests stay clear of ResourceWarnings and of the leaked-thread check.
+
+The package also holds the fault-injection suite: :mod:`tests.faults.stack` runs a whole
+AIFlow of real processes, and its test modules inject one fault each into it.
 """
 
 from __future__ import annotations
