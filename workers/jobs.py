@@ -167,10 +167,12 @@ def _prepare_and_run(services: WorkerServices, job: StartTask, watch: StopWatch,
                      reports: TryReports) -> Outcome:
     with ExitStack() as stack:
         try:
-            snapshot = stack.enter_context(services.packages.use(job.snapshot_id))
+            snapshot = stack.enter_context(services.packages.use(job.snapshot_id, watch.event))
             folder = stack.enter_context(services.run_folders.use(job.workflow_execution_id, snapshot))
             workflow_file = folder / snapshot.entry
         except (PackageError, OSError, zipfile.BadZipFile) as exc:
+            if watch.event.is_set():
+                return Outcome(TaskStatus.STOPPED)
             return Outcome.failed(f"cannot prepare snapshot {job.snapshot_id}: {exc}")
         if watch.event.is_set():
             return Outcome(TaskStatus.STOPPED)  # stopped while its package was prepared: never launched

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from aiflow.backoff import Outage
 from aiflow.errors import AIFlowError
 from workers.held_paths import remove_unused_folders, using_folder
 from workers.sweeping import SWEEP_BATCH, ResumableScan
@@ -43,10 +46,18 @@ PACKAGE_FILE = "package.zip"
 ENTRY_FILE = "entry"
 LOCK_FILE = ".aiflow-snapshot.lock"
 HTTP_TIMEOUT = 60.0
+UNAVAILABLE = frozenset({502, 503, 504})
+"""Answers that mean the API server (or its database) is away for now: the download is tried again."""
+
+logger = logging.getLogger(__name__)
 
 
 class PackageError(AIFlowError):
     """A snapshot's package could not be fetched, or failed its hash check."""
+
+
+class ServerUnavailable(PackageError):
+    """The API server could not be reached, or answered that it is unavailable for now."""
 
 
 @dataclass(frozen=True)
@@ -88,14 +99,17 @@ class PackageCache:
         self._scan = ResumableScan(lambda: folder.glob("*"))
 
     @contextmanager
-    def use(self, snapshot_id: int) -> Iterator[CachedSnapshot]:
+    def use(self, snapshot_id: int, stop: threading.Event | None = None) -> Iterator[CachedSnapshot]:
         """Hold the snapshot's files while the block runs, downloading them unless this host has them.
 
+        While the API server is unreachable or answers that it is unavailable, the download is tried
+        again with capped backoff (logged once per outage) until it gets through or ``stop`` is set.
+
         Raises:
-            PackageError: the server refused or failed the request, or the hash does not match.
+            PackageError: the server refused the request, the hash does not match, or ``stop`` was set.
         """
         cached = CachedSnapshot(self._folder / str(snapshot_id))
-        with using_folder(cached.folder, LOCK_FILE, lambda: self._download(snapshot_id, cached.folder)):
+        with using_folder(cached.folder, LOCK_FILE, lambda: self._download(snapshot_id, cached.folder, stop)):
             yield cached
 
     def sweep(self, limit: int = SWEEP_BATCH) -> int:
@@ -105,11 +119,11 @@ class PackageCache:
         """
         return remove_unused_folders(self._scan.batch(limit), self._clock() - self._retention, LOCK_FILE)
 
-    def _download(self, snapshot_id: int, target: Path) -> None:
-        package, content_hash = self._fetch(f"/api/v1/snapshots/{snapshot_id}/package")
+    def _download(self, snapshot_id: int, target: Path, stop: threading.Event | None) -> None:
+        package, content_hash = self._fetch_when_available(f"/api/v1/snapshots/{snapshot_id}/package", stop)
         if hashlib.sha256(package).hexdigest() != content_hash:
             raise PackageError(f"package of snapshot {snapshot_id} does not match its hash {content_hash!r}")
-        record = json.loads(self._fetch(f"/api/v1/snapshots/{snapshot_id}")[0])
+        record = json.loads(self._fetch_when_available(f"/api/v1/snapshots/{snapshot_id}", stop)[0])
         if not record.get("entry"):
             raise PackageError(f"snapshot {snapshot_id} names no workflow file (it predates revision 0004): "
                                "upload the workflow again")
@@ -125,6 +139,19 @@ class PackageCache:
             if not target.exists():
                 raise
 
+    def _fetch_when_available(self, path: str, stop: threading.Event | None) -> tuple[bytes, str]:
+        """:meth:`_fetch`, again after each outage of the API server, until it answers or ``stop`` is set."""
+        outage = Outage(logger, f"Worker: GET {path}")
+        while True:
+            try:
+                result = self._fetch(path)
+            except ServerUnavailable as exc:
+                if (stop or threading.Event()).wait(outage.failed(exc)):
+                    raise PackageError(f"stopped while waiting for the API server: {exc}") from None
+                continue
+            outage.succeeded()
+            return result
+
     def _fetch(self, path: str) -> tuple[bytes, str]:
         """GET ``path``; return the body and the content hash header (empty when absent)."""
         request = urllib.request.Request(self._server + path)
@@ -135,6 +162,7 @@ class PackageCache:
                 return response.read(), response.headers.get(CONTENT_HASH_HEADER, "")
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", errors="replace")[:500]
-            raise PackageError(f"GET {path} failed with HTTP {exc.code}: {detail}") from None
+            error = ServerUnavailable if exc.code in UNAVAILABLE else PackageError
+            raise error(f"GET {path} failed with HTTP {exc.code}: {detail}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise PackageError(f"GET {self._server}{path} failed: {exc}") from None
+            raise ServerUnavailable(f"GET {self._server}{path} failed: {exc}") from None
