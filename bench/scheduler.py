@@ -44,10 +44,10 @@ from aiflow.model.status import WorkflowStatus
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
 from aiflow.scheduler.apply import Applier
-from aiflow.scheduler.dispatch import Dispatcher
 from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
 from aiflow.scheduler.main import job_sender
+from aiflow.scheduler.outbox import Dispatcher
 from aiflow.scheduler.plans import PlanCache
 from notification.client import NotificationClient
 from notification.event import Event

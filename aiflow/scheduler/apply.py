@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from aiflow.commands import Command, CommandKind
 from aiflow.errors import AIFlowError
-from aiflow.metadata import checkpoint, outbox
+from aiflow.metadata import checkpoint
 from aiflow.metadata.definitions import WorkflowSchedule
-from aiflow.metadata.outbox import OutboxJob
 from aiflow.metadata.queries import timers
 from aiflow.metadata.queries.executions import create_execution, fail_execution_rows, unfinished_execution_ids
 from aiflow.metadata.queries.workflows import get_workflow_by_id
@@ -29,7 +28,7 @@ from aiflow.metadata.session import session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import WorkflowStatus
-from aiflow.scheduler import quarantine, timer_events
+from aiflow.scheduler import outbox, quarantine, timer_events
 from aiflow.scheduler.batch import Batch
 from aiflow.scheduler.engine import engine
 from aiflow.scheduler.engine.decisions import Decision
@@ -45,6 +44,7 @@ from aiflow.scheduler.happenings import (
     parse,
     record_rejection,
 )
+from aiflow.scheduler.outbox import OutboxJob
 from aiflow.scheduler.plans import PlanCache
 from aiflow.scheduler.routing import ExecutionRouter
 from aiflow.scheduler.scope import EXECUTION, SCHEDULE, TRIGGER, Scope

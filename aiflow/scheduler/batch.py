@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from aiflow.metadata.outbox import OutboxJob
 from aiflow.model.execution_type import ExecutionType
 from aiflow.scheduler.engine.decisions import Decision
 from aiflow.scheduler.happenings import LogEntry
+from aiflow.scheduler.outbox import OutboxJob
 from aiflow.scheduler.plans import PlanCache
 from aiflow.scheduler.scope import Scope
 from aiflow.scheduler.views import LoadedExecution, load_executions

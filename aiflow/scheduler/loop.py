@@ -1,7 +1,7 @@
 """The scheduler's shell: read the log in order, apply each batch, send its jobs, run chores.
 
 The loop body is three calls (:class:`~aiflow.scheduler.apply.Applier`,
-:class:`~aiflow.scheduler.dispatch.Dispatcher`, the chores); this module only
+:class:`~aiflow.scheduler.outbox.Dispatcher`, the chores); this module only
 sequences them, survives their errors and stops when asked.
 """
 
@@ -20,10 +20,10 @@ from aiflow.backoff import Outage
 from aiflow.metadata.checkpoint import FencedOut
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.crash_points import EVENT_READ, OUTBOX_SENT, STATE_COMMITTED, crash_point
-from aiflow.scheduler.dispatch import Dispatcher
 from aiflow.scheduler.faults import is_transient
 from aiflow.scheduler.happenings import LogEntry
 from aiflow.scheduler.lease import LeaseLost, SchedulerLease
+from aiflow.scheduler.outbox import Dispatcher
 
 logger = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from aiflow.evaluator.process import evaluator_pool
 from aiflow.metadata.engine import engine_from_config
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.chores import PeriodicTicker, RetryTimer, ScheduleTicker
-from aiflow.scheduler.dispatch import Dispatcher
 from aiflow.scheduler.engine.rules import CustomEvaluator
 from aiflow.scheduler.heartbeat_watch import HeartbeatWatch
 from aiflow.scheduler.housekeeping import Janitor, StartWatch
 from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import Chore, LoopSettings, SchedulerLoop
+from aiflow.scheduler.outbox import Dispatcher
 from aiflow.scheduler.plans import PlanCache
 from notification.client import NotificationClient
 from notification.config import PASSWORD_FILE, load_notification_config, notification_home

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from aiflow.metadata.checkpoint import FencedOut
-from aiflow.metadata.outbox import OutboxJob
 from aiflow.scheduler.faults import describe, is_transient
 from aiflow.scheduler.happenings import LogEntry
+from aiflow.scheduler.outbox import OutboxJob
 from aiflow.scheduler.scope import EXECUTION, Scope, Unit
 from notification.event import Event
 

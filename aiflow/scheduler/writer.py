@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from aiflow.metadata.executions import TaskExecution
-from aiflow.metadata.outbox import NewJob, OutboxJob, write_jobs
 from aiflow.metadata.scheduler_state import WorkflowExecutionRuleState
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import TaskStatus
@@ -32,6 +31,7 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
+from aiflow.scheduler.outbox import NewJob, OutboxJob, write_jobs
 from aiflow.scheduler.views import LoadedExecution
 
 DEFAULT_QUEUE = "aiflow"

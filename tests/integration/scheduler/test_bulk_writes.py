@@ -11,14 +11,14 @@ from sqlalchemy.engine import Engine
 
 from aiflow.clock import utcnow
 from aiflow.commands import Command, CommandKind
-from aiflow.metadata import outbox
 from aiflow.metadata.executions import TaskExecution
-from aiflow.metadata.outbox import NewJob
 from aiflow.metadata.session import IN_CHUNK, session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
+from aiflow.scheduler import outbox
 from aiflow.scheduler.apply import Applier
+from aiflow.scheduler.outbox import NewJob
 from aiflow.scheduler.plans import PlanCache
 from notification.event import Event
 from tests.integration.scheduler.conftest import create_execution

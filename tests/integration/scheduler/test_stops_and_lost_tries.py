@@ -13,18 +13,17 @@ from aiflow.backoff import Outage
 from aiflow.clock import utcnow
 from aiflow.commands import CommandKind
 from aiflow.config import ServerConfig
-from aiflow.metadata import outbox
 from aiflow.metadata.executions import TaskExecution
-from aiflow.metadata.outbox import NewJob, OutboxJob
 from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import session_scope
 from aiflow.model.internal.events import task_status_event_key
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
-from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler import outbox
 from aiflow.scheduler.heartbeat_watch import HeartbeatWatch
 from aiflow.scheduler.main import job_sender
+from aiflow.scheduler.outbox import Dispatcher, NewJob, OutboxJob
 from notification.client import NotificationClient
 from notification.keys import TaskKeys
 from notification.task_control import TaskControl, run_claim

@@ -22,7 +22,7 @@ from celery import Celery
 
 from aiflow.config import ServerConfig, load_server_config
 from aiflow.model.internal.events import task_status_event_key
-from aiflow.scheduler.dispatch import TryStopper
+from aiflow.scheduler.stops import TryStopper
 from notification.client import NotificationClient
 from tests.integration.workers.snapshot_server import TOKEN, SnapshotServer
 from tests.support import wait_until

@@ -25,13 +25,13 @@ def test_log_goes_to_the_file_and_the_stream(
 ) -> None:
     job = jobs.start("echo", task_execution_id=21)
 
-    wait_for_status(bus, job, "SUCCESS")
+    wait_for_status(bus, job, "SUCCESS")  # the log is marked complete just after the final report
 
+    page = wait_until(lambda: (p := read_task_log(bus.redis, job.task_execution_id, job.try_number)).finished and p,
+                      message="the log to be complete")
     file_lines = log_path(Path(server_config.log_dir), job).read_text().splitlines()
-    page = read_task_log(bus.redis, job.task_execution_id, job.try_number)
     assert {"hello from bash", "to stderr"} <= set(file_lines)
     assert page.lines == file_lines
-    assert page.finished
     assert file_lines[-1].endswith("Task 'echo' ended SUCCESS")
 
 
@@ -46,9 +46,9 @@ def test_heartbeat_lives_while_the_task_runs_and_goes_with_it(
     wait_until(lambda: _alive_ttl(bus.redis, key) <= 2500, timeout=3, message="the heartbeat to age")
     wait_until(lambda: _alive_ttl(bus.redis, key) > 2500, timeout=3, message="the heartbeat to be refreshed")
     jobs.stop(job)
-    wait_for_status(bus, job, "STOPPED")
+    wait_for_status(bus, job, "STOPPED")  # the heartbeat goes only once the final report is stored
 
-    assert not bus.redis.exists(key)
+    wait_until(lambda: not bus.redis.exists(key), timeout=3, message="the heartbeat to go")
 
 
 def test_killed_worker_stops_beating_and_leaves_no_task_running(

@@ -9,13 +9,12 @@ from sqlalchemy.engine import Engine
 
 from aiflow.clock import utcnow
 from aiflow.config import ServerConfig
-from aiflow.metadata import outbox
 from aiflow.metadata.executions import TaskExecution
-from aiflow.metadata.outbox import NewJob, OutboxJob
 from aiflow.metadata.session import session_scope
 from aiflow.model.workflow import Workflow
-from aiflow.scheduler.dispatch import Dispatcher
+from aiflow.scheduler import outbox
 from aiflow.scheduler.main import job_sender
+from aiflow.scheduler.outbox import Dispatcher, NewJob, OutboxJob
 from notification.client import NotificationClient
 from tests.integration.scheduler.conftest import create_execution
 from tests.integration.workers import conftest as workers

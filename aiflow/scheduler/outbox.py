@@ -1,0 +1,169 @@
+"""The job outbox, its whole life in one place: written with the state, carried out after commit, marked sent.
+
+1. **Written in the transaction** that applies the events causing them (:func:`write_jobs`, from
+   :mod:`aiflow.scheduler.writer`), in bulk with Core statements built once, so a crash can never
+   keep a state change and lose its job, or the other way round.
+2. **Carried out after commit** by the :class:`Dispatcher`: start jobs go to Celery on the task's
+   queue, through kombu's publish batch (``Producer.batch``) in pipelines of up to
+   :data:`PUBLISH_BATCH` commands; stop jobs are carried out on Redis
+   (:mod:`aiflow.scheduler.stops`), so they reach a busy worker whatever queue the task used.
+3. **Marked sent** (:func:`mark_sent`) only once the broker or Redis took them, and then with the
+   next transaction the scheduler commits anyway (:meth:`Dispatcher.take_published`), or on its
+   own when the log is idle.
+4. **Sent again after a crash** (:meth:`Dispatcher.send_unsent`, at recovery): harmless, because a
+   worker claims each (task execution, try) once, and a stop carried out again reports the same
+   thing under the same request id. A batch that fails raises, so its jobs stay unsent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from celery import Celery
+from kombu.utils.uuid import uuid
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from aiflow.metadata.scheduler_state import JobOutbox
+from aiflow.metadata.session import IN_CHUNK, session_scope
+from aiflow.scheduler.stops import TryStopper
+from notification.client import NotificationClient
+from notification.keys import TaskKeys
+
+logger = logging.getLogger(__name__)
+
+#: The Celery task of start jobs (docs/contracts.md §2).
+START_JOB = "aiflow.start_task"
+
+#: Most broker commands kombu buffers before it sends them in one pipeline.
+PUBLISH_BATCH = 500
+
+
+@dataclass(frozen=True)
+class OutboxJob:
+    """One outbox row as the dispatcher needs it: a Celery job for a queue (docs/contracts.md §2)."""
+
+    id: int
+    kind: str
+    queue: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to write: for try ``try_number`` of task execution ``task_execution_id``."""
+
+    kind: str
+    task_execution_id: int
+    try_number: int
+    queue: str
+    payload: str
+
+
+_INSERT = insert(JobOutbox)
+_INSERT_RETURNING = _INSERT.returning(JobOutbox.id, sort_by_parameter_order=True)
+_UNSENT = select(JobOutbox.id, JobOutbox.kind, JobOutbox.queue, JobOutbox.payload).where(
+    JobOutbox.sent_time.is_(None)).order_by(JobOutbox.id)
+_MARK_SENT = (update(JobOutbox).where(JobOutbox.id.in_(bindparam("ids", expanding=True)))
+              .values(sent_time=bindparam("now")))
+
+
+def write_jobs(session: Session, jobs: Sequence[NewJob]) -> list[OutboxJob]:
+    """Insert ``jobs`` in the caller's transaction, in bulk; return them with their ids, in order."""
+    if not jobs:
+        return []
+    rows = [{"kind": j.kind, "task_execution_id": j.task_execution_id, "try_number": j.try_number,
+             "queue": j.queue, "payload": j.payload} for j in jobs]
+    connection = session.connection()
+    if connection.dialect.insert_executemany_returning_sort_by_parameter_order:
+        ids = connection.execute(_INSERT_RETURNING, rows).scalars().all()
+    else:  # MySQL has no RETURNING: one statement per job, each telling its id
+        ids = [connection.execute(_INSERT, row).lastrowid for row in rows]
+    return [OutboxJob(job_id, job.kind, job.queue, job.payload) for job_id, job in zip(ids, jobs, strict=True)]
+
+
+def unsent_jobs(session: Session) -> list[OutboxJob]:
+    """Return every job written but not marked sent, oldest first."""
+    return [OutboxJob(*row) for row in session.connection().execute(_UNSENT)]
+
+
+def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Mark the jobs ``ids`` sent at ``now``, in the caller's transaction."""
+    connection = session.connection()
+    for start in range(0, len(ids), IN_CHUNK):
+        connection.execute(_MARK_SENT, {"ids": ids[start:start + IN_CHUNK], "now": now})
+
+
+def describe_job(kwargs: dict[str, object]) -> str:
+    """Return how a job reads in Flower: ``namespace/workflow/task execution #id try n``."""
+    return (f"{kwargs['namespace']}/{kwargs['workflow_name']}/{kwargs['task_name']} "
+            f"execution #{kwargs['workflow_execution_id']} task #{kwargs['task_execution_id']} "
+            f"try {kwargs['try_number']}")
+
+
+class Dispatcher:
+    """Carries out outbox jobs (starts on Celery, stops on Redis) and remembers them until marked sent."""
+
+    def __init__(self, engine: Engine, sender: Celery, bus: NotificationClient, keys: TaskKeys | None = None) -> None:
+        self._engine = engine
+        self._sender = sender
+        self._stopper = TryStopper(bus, keys)
+        self._published: list[int] = []
+
+    @property
+    def has_published(self) -> bool:
+        """Whether jobs were sent that are not marked sent yet."""
+        return bool(self._published)
+
+    def send(self, jobs: Sequence[OutboxJob]) -> int:
+        """Carry out ``jobs`` (committed in the outbox): stops first, then starts to the broker; return how many.
+
+        A broker or Redis error propagates, and then none of them counts as sent.
+        """
+        if not jobs:
+            return 0
+        self._stopper.stop([json.loads(job.payload) for job in jobs if job.kind == "stop"])
+        self._publish([job for job in jobs if job.kind == "start"])
+        self._published += [job.id for job in jobs]
+        logger.debug("Scheduler: sent %s jobs", len(jobs))
+        return len(jobs)
+
+    def _publish(self, starts: Sequence[OutboxJob]) -> None:
+        """Send start jobs to their queues in pipelined batches."""
+        if not starts:
+            return
+        amqp = self._sender.amqp
+        with self._sender.producer_or_acquire() as producer, producer.batch(PUBLISH_BATCH):
+            for job in starts:
+                kwargs = json.loads(job.payload)
+                message = amqp.create_task_message(uuid(), START_JOB, (), kwargs, argsrepr="()",
+                                                   kwargsrepr=describe_job(kwargs))
+                amqp.send_task_message(producer, START_JOB, message, queue=job.queue)
+
+    def take_published(self) -> list[int]:
+        """Return the ids of the jobs sent but not marked yet, for the caller's next transaction to mark.
+
+        If that transaction rolls back, they stay unsent in the outbox and are sent again on recovery.
+        """
+        published, self._published = self._published, []
+        return published
+
+    def mark_published(self, now: datetime) -> None:
+        """Mark the jobs sent but not marked yet, in a transaction of their own."""
+        if self._published:
+            with session_scope(self._engine) as session:
+                mark_sent(session, self.take_published(), now)
+
+    def send_unsent(self, now: datetime) -> int:
+        """Send every job written but not marked sent (after a crash), and mark them; return how many."""
+        self.mark_published(now)  # what this dispatcher did send does not go again
+        with session_scope(self._engine) as session:
+            jobs = unsent_jobs(session)
+        sent = self.send(jobs)
+        self.mark_published(now)
+        return sent
