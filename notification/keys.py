@@ -76,5 +76,10 @@ class TaskKeys:
         """Set when a stop of a try was requested; also the pub/sub channel that announces it."""
         return f"{self._base(task_execution_id, try_number)}:stop"
 
+    @property
+    def every_try_prefix(self) -> str:
+        """What the keys of every try start with (``aiflow db rebind-bus`` deletes them)."""
+        return f"{self.prefix}:task:"
+
     def _base(self, task_execution_id: int, try_number: int) -> str:
-        return f"{self.prefix}:task:{task_execution_id}:{try_number}"
+        return f"{self.every_try_prefix}{task_execution_id}:{try_number}"

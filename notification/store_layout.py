@@ -18,7 +18,7 @@ from typing import cast
 import redis
 
 from aiflow.errors import InvalidInputError
-from notification.keys import EventKeys
+from notification.keys import EventKeys, TaskKeys
 from notification.scripts import load_script
 
 logger = logging.getLogger(__name__)
@@ -80,6 +80,14 @@ def paired_database(client: redis.Redis, keys: EventKeys) -> str | None:
 def pair_database(client: redis.Redis, keys: EventKeys, database_id: str) -> None:
     """Record that this store belongs to the metadata database ``database_id``."""
     client.hset(keys.meta, "database_id", database_id)
+
+
+def delete_task_keys(client: redis.Redis, task_keys: TaskKeys) -> int:
+    """Delete the keys of every try (claims, heartbeats, stops, logs); return how many were deleted.
+
+    For a bus that is paired with a new database, whose ids start again.
+    """
+    return _delete_matching(client, _escape(task_keys.every_try_prefix) + "*")
 
 
 def reset_store(client: redis.Redis, keys: EventKeys) -> int:

@@ -18,6 +18,7 @@ from aiflow.metadata.definitions import (
 )
 from aiflow.metadata.engine import create_engine, engine_from_config
 from aiflow.metadata.executions import TaskExecution, WorkflowExecution
+from aiflow.metadata.identity import StoreIdentity
 from aiflow.metadata.scheduler_state import (
     EventCheckpoint,
     JobOutbox,
@@ -36,6 +37,7 @@ __all__ = [
     "Namespace",
     "PeriodicTaskTick",
     "RejectedEvent",
+    "StoreIdentity",
     "TaskExecution",
     "Workflow",
     "WorkflowEventTrigger",

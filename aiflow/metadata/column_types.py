@@ -26,6 +26,14 @@ STATUS_LENGTH = 32
 Id = BigInteger().with_variant(Integer(), "sqlite")
 """Surrogate keys: 64-bit, except on SQLite where only ``INTEGER`` aliases the auto-incremented rowid."""
 
+NEVER_REUSED = {"sqlite_autoincrement": True}
+"""Table options of a table with an :data:`Id` key: its ids are never handed out again.
+
+PostgreSQL sequences and InnoDB counters (persistent since MariaDB 10.2 and MySQL 8.0) only grow;
+SQLite needs ``AUTOINCREMENT``, or it gives the largest id again once its row is deleted. Workers key
+claims, caches and folders by these ids, so an id must never name two rows (revision 0007).
+"""
+
 LargeBlob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql")
 """Pickled objects and durable state values, which may exceed 64 KiB."""
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from aiflow.metadata.base import Base
 from aiflow.metadata.column_types import (
     NAME_LENGTH,
+    NEVER_REUSED,
     Id,
     LongText,
     UTCDateTime,
@@ -41,7 +42,7 @@ class Workflow(Base):
     """A workflow uploaded into a namespace; its name is unique there."""
 
     __tablename__ = "workflow"
-    __table_args__ = (UniqueConstraint("namespace", "name", name="uq_workflow_namespace_name"),)
+    __table_args__ = (UniqueConstraint("namespace", "name", name="uq_workflow_namespace_name"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     namespace: Mapped[str] = mapped_column(
@@ -64,6 +65,7 @@ class WorkflowSnapshot(Base):
     __tablename__ = "workflow_snapshot"
     __table_args__ = (
         UniqueConstraint("workflow_id", "content_hash", name="uq_workflow_snapshot_workflow_id_hash"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -84,6 +86,7 @@ class WorkflowSchedule(Base):
     """A periodic expression (``cron@...`` or ``interval@...``) that starts executions of a workflow."""
 
     __tablename__ = "workflow_schedule"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workflow_id: Mapped[int] = parent_id("workflow.id")
@@ -102,6 +105,7 @@ class WorkflowEventTrigger(Base):
     """A condition that starts an execution of a workflow when events meet it."""
 
     __tablename__ = "workflow_event_trigger"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workflow_id: Mapped[int] = parent_id("workflow.id")

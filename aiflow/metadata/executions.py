@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from aiflow.metadata.base import Base
 from aiflow.metadata.column_types import (
     NAME_LENGTH,
+    NEVER_REUSED,
     STATUS_LENGTH,
     Id,
     LongText,
@@ -28,6 +29,7 @@ class WorkflowExecution(Base):
     """One run of a workflow, pinned to the snapshot it started with."""
 
     __tablename__ = "workflow_execution"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workflow_id: Mapped[int] = parent_id("workflow.id")
@@ -57,6 +59,7 @@ class TaskExecution(Base):
         UniqueConstraint(
             "workflow_execution_id", "task_name", "sequence_number", name="uq_task_execution_sequence"
         ),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -24,6 +24,7 @@ import migrations
 from aiflow.errors import InvalidInputError
 from aiflow.metadata.base import Base
 from aiflow.metadata.definitions import DEFAULT_NAMESPACE, Namespace
+from aiflow.metadata.identity import ensure_identity
 from aiflow.metadata.session import session_scope
 
 MIGRATIONS_DIR = Path(next(iter(migrations.__path__)))
@@ -40,12 +41,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def init(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision and create the ``default`` namespace if missing.
+    """Upgrade the schema to the newest revision; create the ``default`` namespace and the identity if missing.
 
     Running it again changes nothing.
     """
     upgrade(engine)
     with session_scope(engine) as session:
+        ensure_identity(session)
         if session.get(Namespace, DEFAULT_NAMESPACE) is None:
             session.add(Namespace(name=DEFAULT_NAMESPACE))
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from aiflow.metadata.base import Base
 from aiflow.metadata.column_types import (
     NAME_LENGTH,
+    NEVER_REUSED,
     Id,
     LargeBlob,
     LongText,
@@ -85,6 +86,7 @@ class JobOutbox(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('start', 'stop')", name="kind"),
         Index("ix_job_outbox_unsent", "sent_time", "id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

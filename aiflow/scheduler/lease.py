@@ -33,10 +33,23 @@ _RENEW = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 """
+_RAISE_FLOOR = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+def raise_token_floor(client: redis.Redis, token: int, prefix: str = DEFAULT_PREFIX) -> None:
+    """Make every later lease's fencing token larger than ``token`` (for a bus that lost its counter)."""
+    client.eval(_RAISE_FLOOR, 1, _fencing_key(prefix), token)
+
+
+def _fencing_key(prefix: str) -> str:
+    return f"{prefix}:scheduler:fencing"
 
 
 class LeaseLost(ConflictError):
@@ -50,7 +63,7 @@ class SchedulerLease:
         self._client = client
         self._period_ms = period_ms
         self._key = f"{prefix}:scheduler:lease"
-        self._fencing_key = f"{prefix}:scheduler:fencing"
+        self._fencing_key = _fencing_key(prefix)
         self._owner = uuid.uuid4().hex
         self._acquire = client.register_script(_ACQUIRE)
         self._renew = client.register_script(_RENEW)

@@ -24,6 +24,7 @@ from aiflow.scheduler.faults import is_transient
 from aiflow.scheduler.happenings import LogEntry
 from aiflow.scheduler.lease import LeaseLost, SchedulerLease
 from aiflow.scheduler.outbox import Dispatcher
+from aiflow.scheduler.pairing import PairingCheck, PairingRefused
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +55,14 @@ class SchedulerLoop:
 
     It never exits on its own: an outage of Redis or the database is waited out with capped
     backoff (logged once when it starts and once when it ends), and any other failure of a turn
-    is logged and recovered from.
+    is logged and recovered from. So is a database and an event bus that do not belong together
+    (:mod:`~aiflow.scheduler.pairing`): it applies nothing, holding the lease, until they do.
     """
 
     def __init__(
         self, log: EventLog, lease: SchedulerLease, applier: Applier, dispatcher: Dispatcher,
         chores: Sequence[Chore], clock: Callable[[], datetime], settings: LoopSettings = LoopSettings(),
-        outage: Outage | None = None,
+        outage: Outage | None = None, pairing: PairingCheck | None = None,
     ) -> None:
         self._log = log
         self._lease = lease
@@ -71,6 +73,7 @@ class SchedulerLoop:
         self._settings = settings
         #: Shared with the chores that must know when Redis or the database was last away.
         self._outage = outage or Outage(logger, "Scheduler")
+        self._pairing = pairing
 
     def run(self, stop: threading.Event) -> None:
         """Wait for the lease as a standby, then lead until ``stop`` is set or the lease is lost."""
@@ -105,6 +108,10 @@ class SchedulerLoop:
                 raise LeaseLost(str(exc)) from exc
             except LeaseLost:
                 raise
+            except PairingRefused:  # logged by the check; keep the lease and look again until it is fixed
+                offset = None
+                if stop.wait(self._outage.backoff.next_delay()):
+                    return
             except Exception as exc:  # the shell survives any failure of one turn
                 offset = None
                 if stop.wait(self._delay_after(exc)):
@@ -131,6 +138,8 @@ class SchedulerLoop:
             logger.warning("Scheduler: the lease was not released: %s", exc)
 
     def _recover(self) -> int:
+        if self._pairing is not None:
+            self._pairing.check(self._clock())
         offset = self._applier.recover()
         sent = self._dispatcher.send_unsent(self._clock())
         logger.info("Scheduler: resuming after offset %s (%s unsent jobs re-sent)", offset, sent)
@@ -158,10 +167,10 @@ class SchedulerLoop:
         return offset
 
     def _run_chore(self, chore: Chore) -> None:
-        """Run a chore if due; its outages stop the turn, its bugs do not."""
+        """Run a chore if due; its outages (and stores found not to belong together) stop the turn, its bugs do not."""
         try:
             chore.run_if_due(self._clock())
         except Exception as exc:
-            if is_transient(exc):
+            if is_transient(exc) or isinstance(exc, PairingRefused):
                 raise
             logger.exception("Scheduler: chore %s failed", type(chore).__name__)

@@ -22,6 +22,7 @@ from aiflow.scheduler.housekeeping import Janitor, StartWatch
 from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import Chore, LoopSettings, SchedulerLoop
 from aiflow.scheduler.outbox import Dispatcher
+from aiflow.scheduler.pairing import PairingCheck
 from aiflow.scheduler.plans import PlanCache
 from notification.client import NotificationClient
 from notification.config import PASSWORD_FILE, load_notification_config, notification_home
@@ -68,8 +69,10 @@ def build_scheduler(config: ServerConfig, engine: Engine, bus: NotificationClien
     plans = PlanCache()
     outage = Outage(logger, "Scheduler")
     lease = SchedulerLease(bus.redis, int(config.scheduler_lease_period * 1000))
+    pairing = PairingCheck(engine, bus)
     return SchedulerLoop(bus, lease, Applier(engine, utcnow, plans, evaluators), Dispatcher(engine, sender, bus),
-                         build_chores(config, engine, bus, plans, outage), utcnow, settings or LoopSettings(), outage)
+                         [pairing, *build_chores(config, engine, bus, plans, outage)], utcnow,
+                         settings or LoopSettings(), outage, pairing)
 
 
 def run_scheduler(config: ServerConfig, stop: threading.Event) -> None:

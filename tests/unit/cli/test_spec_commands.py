@@ -18,6 +18,7 @@ DOCUMENTED: dict[str, list[str]] = {
     "db downgrade": ["-v", "--version"],
     "db init": [],
     "db reset": YES,
+    "db rebind-bus": YES,  # beyond the reference: accept a new pairing with the event bus
     "db upgrade": ["-v", "--version"],
     "namespace add": ["--properties"],
     "namespace delete": YES,
