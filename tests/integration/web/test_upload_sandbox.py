@@ -126,17 +126,19 @@ def test_a_file_reaching_redis_over_tcp_is_refused(client: FlaskClient, redis_ur
 def test_processes_a_file_starts_do_not_outlive_its_load(app_factory: Callable[..., Flask], then: str) -> None:
     client = app_factory(workflow_load_timeout=3).test_client()
     marker = uuid.uuid4().hex
+    # Popen returns once the sleep has been exec'd, so a load that succeeds proves the sleep was running.
     source = "\n".join([
-        "import subprocess",
-        f"detached = 'AIFLOW_TEST_MARKER={marker} sleep 1000 >/dev/null 2>&1 &'",
-        "subprocess.run(['setsid', 'sh', '-c', detached], check=True)",
+        "import os, subprocess",
+        f"environment = {{**os.environ, 'AIFLOW_TEST_MARKER': {marker!r}}}",
+        "subprocess.Popen(['setsid', 'sleep', '1000'], env=environment, stdout=subprocess.DEVNULL)",
         "while True: pass" if then == "spin" else "",
         DECLARES,
     ])
     answers: list[Any] = []
     uploading = threading.Thread(target=lambda: answers.append(upload(client, make_package({"wf.py": source}))))
     uploading.start()
-    wait_until(lambda: tagged_processes(marker), timeout=20, message="the file's detached sleep to start")
+    if then == "spin":
+        wait_until(lambda: tagged_processes(marker), timeout=20, message="the file's detached sleep to start")
     uploading.join(timeout=30)
 
     assert answers[0].status_code == (400 if then == "spin" else 201), answers[0].json
