@@ -29,7 +29,6 @@ MAX_CULPRITS = 16
 """Most units quarantined for one event before the event itself is rejected."""
 
 
-
 class Transactions(Protocol):
     """What the quarantine needs of the :class:`~aiflow.scheduler.apply.Applier`."""
 
@@ -52,28 +51,17 @@ def apply_singly(applier: Transactions, entries: Sequence[LogEntry], sent_jobs: 
 
 def apply_alone(applier: Transactions, entry: LogEntry, sent_jobs: Sequence[int]) -> list[OutboxJob]:
     """Apply one entry; if it fails, quarantine what is to blame and apply the rest of it."""
-    try:
-        return applier.transaction([entry], sent_jobs, Scope(isolating=True))
-    except FencedOut:
-        raise
-    except Exception as exc:
-        if is_transient(exc):
-            raise
-        failure = exc
+    jobs, failure = _attempt(applier, entry, sent_jobs, Scope(isolating=True))
+    if failure is None:
+        return jobs
     logger.warning("Scheduler: the event at offset %s fails; looking for what is to blame", entry.offset)
     applier.recover()
     faults, touched = find_faults(applier, entry, failure)
     if faults is not None:
-        try:
-            jobs = applier.transaction([entry], sent_jobs, Scope(faults=faults))
+        jobs, failure = _attempt(applier, entry, sent_jobs, Scope(faults=faults))
+        if failure is None:
             _report(entry, faults)
             return jobs
-        except FencedOut:
-            raise
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            failure = exc
         applier.recover()
     error = _message(entry, failure)
     executions = [unit_id for kind, unit_id in touched if kind == EXECUTION]
@@ -109,16 +97,22 @@ def find_faults(applier: Transactions, entry: LogEntry,
 def _trial(applier: Transactions, entry: LogEntry, scope: Scope) -> Exception | None:
     """Apply ``entry`` in a rolled-back transaction; return the error it raised, if any."""
     try:
-        applier.transaction([entry], (), scope, trial=True)
-        return None
+        return _attempt(applier, entry, (), scope, trial=True)[1]
+    finally:
+        applier.recover()
+
+
+def _attempt(applier: Transactions, entry: LogEntry, sent_jobs: Sequence[int], scope: Scope,
+             trial: bool = False) -> tuple[list[OutboxJob], Exception | None]:
+    """Apply ``entry`` in one transaction; return its jobs, or the error it raised (outages and fencing raise)."""
+    try:
+        return applier.transaction([entry], sent_jobs, scope, trial=trial), None
     except FencedOut:
         raise
     except Exception as exc:
         if is_transient(exc):
             raise
-        return exc
-    finally:
-        applier.recover()
+        return [], exc
 
 
 def _message(entry: LogEntry, error: BaseException) -> str:

@@ -74,9 +74,11 @@ class Service:
 class Api:
     """A client of the stack's REST API: plain requests, so every status code and body can be checked."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, token: str | None = None) -> None:
         self.base_url = f"{address}/api/v1"
         self._session = requests.Session()
+        if token is not None:
+            self._session.headers["Authorization"] = f"Bearer {token}"
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self._session.request(method, self.base_url + path, **{"timeout": 60, **kwargs})
@@ -147,10 +149,11 @@ class Stack:
     """The API server, the scheduler and a worker on ``redis_url`` and ``database_url``.
 
     ``settings`` are more configuration keys (``AIFLOW_...`` variables); the defaults make task
-    liveness quick to judge (heartbeat every second, dead after 3 s).
+    liveness quick to judge (heartbeat every second, dead after 3 s). ``token`` is what :attr:`api` sends.
     """
 
-    def __init__(self, folder: Path, redis_url: str, database_url: str, concurrency: int = 2, **settings: str) -> None:
+    def __init__(self, folder: Path, redis_url: str, database_url: str, concurrency: int = 2,
+                 token: str | None = None, **settings: str) -> None:
         self.folder = folder
         self.concurrency = concurrency
         port = free_port()
@@ -169,7 +172,7 @@ class Stack:
             "AIFLOW_SCHEDULER_LEASE_PERIOD": "3",
             **settings,
         })
-        self.api = Api(self.address)
+        self.api = Api(self.address, token)
         self.services: dict[str, Service] = {}
         self._restarts = 0
 

@@ -11,8 +11,8 @@ from notification.client import NotificationClient
 from notification.event import Event
 from tests.integration.notification.collector import Collector
 
-KEYS = 100
-EVENTS = 10_000
+KEYS = 40
+EVENTS = 4_000
 SENDERS = 4
 
 
