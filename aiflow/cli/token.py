@@ -8,7 +8,6 @@ from aiflow.cli.base import AIFlowGroup
 from aiflow.cli.output import output_option, result_output_option
 from aiflow.cli.resources import confirm, echo_records, yes_option
 from aiflow.ops import token_ops as ops
-from web.auth import Role
 
 
 @click.group("token", cls=AIFlowGroup)
@@ -17,8 +16,8 @@ def token() -> None:
 
 
 @token.command()
-@click.option("--role", required=True, type=click.Choice([role.value for role in Role]),
-              help="What the token may do; worker: fetch workflow packages only.")
+@click.option("--role", required=True,
+              help="admin, editor, viewer or worker (which may only fetch workflow packages).")
 @click.option("-n", "--namespace", "namespaces", multiple=True,
               help="A namespace the token may access; repeat for more (default: every namespace).")
 @result_output_option
