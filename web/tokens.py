@@ -51,8 +51,8 @@ class TokenRegistry:
     def __init__(self, configured: Mapping[str, Principal], engine: Engine, bind_address: str) -> None:
         self._by_hash = dict(configured)
         self._engine = engine
-        self.bind_address = bind_address
-        self.loopback = is_loopback(bind_address)
+        self._bind_address = bind_address
+        self._loopback = _is_loopback(bind_address)
 
     @classmethod
     def from_config(cls, tokens: Mapping[str, Any], engine: Engine, bind_address: str) -> TokenRegistry:
@@ -102,7 +102,7 @@ class TokenRegistry:
             ConfigError: the bind address is not loopback and no token is configured or stored
                 (or the database cannot tell).
         """
-        if self.loopback or self._by_hash:
+        if self._loopback or self._by_hash:
             return
         try:
             with session_scope(self._engine) as session:
@@ -112,7 +112,7 @@ class TokenRegistry:
             raise ConfigError(f"cannot read the tokens stored in the metadata database: {cause}") from exc
         if not stored:
             raise ConfigError(
-                f"rest_bind_address {self.bind_address!r} is reachable from other hosts but no api_tokens are "
+                f"rest_bind_address {self._bind_address!r} is reachable from other hosts but no api_tokens are "
                 "configured and no token is stored; configure api_tokens, or bind to 127.0.0.1 and add one "
                 "with 'aiflow token add'"
             )
@@ -127,14 +127,14 @@ class TokenRegistry:
             return
         if any(configured.role is Role.ADMIN for configured in self._by_hash.values()):
             return
-        if self.loopback and not self._by_hash and not queries.other_tokens(session, token.name):
+        if self._loopback and not self._by_hash and not queries.other_tokens(session, token.name):
             return
         raise ConflictError(
             f"token {token.name!r} is the last admin token; add another admin token before revoking it"
         )
 
     def _is_open(self, session: Session) -> bool:
-        return self.loopback and not self._by_hash and not queries.any_token(session)
+        return self._loopback and not self._by_hash and not queries.any_token(session)
 
 
 def stored_principal(token: ApiToken) -> Principal:
@@ -165,7 +165,7 @@ def _unauthorized(message: str) -> Unauthorized:
     return Unauthorized(message, www_authenticate=WWWAuthenticate("bearer"))
 
 
-def is_loopback(address: str) -> bool:
+def _is_loopback(address: str) -> bool:
     """Return whether ``address`` is reachable from this host only."""
     if address == "localhost":
         return True

@@ -19,6 +19,7 @@ from web.auth import Role, hash_token, principal, require_admin
 from web.params import json_body, paging
 from web.records import configured_token_record, stored_token_record
 from web.services import services, transaction
+from web.tokens import ROLE_NAMES
 
 bp = Blueprint("tokens", __name__)
 
@@ -75,8 +76,7 @@ def _role(value: object) -> Role:
     try:
         return Role(value)
     except ValueError:
-        names = ", ".join(role.value for role in Role)
-        raise InvalidInputError(f"field 'role' must be one of {names}") from None
+        raise InvalidInputError(f"field 'role' must be one of {ROLE_NAMES}") from None
 
 
 def _namespaces(value: object, role: Role) -> list[str] | None:
