@@ -3,7 +3,7 @@
 The API server stores each uploaded package under a key derived from its
 content hash; workers fetch it back through the API (or straight from the
 store when they can reach it). :class:`LocalBlobStore` keeps blobs in a
-directory; an object store (S3, OSS) implements the same four methods.
+directory (folders 0700, files 0600); an object store (S3, OSS) implements the same four methods.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiflow.errors import ConfigError, NotFoundError
+from aiflow.file_modes import private_folder
 
 _KEY = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 
@@ -52,8 +53,8 @@ class LocalBlobStore(BlobStore):
 
     def put(self, key: str, data: bytes) -> str:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        private_folder(path.parent)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")  # mode 0600
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(temporary, path)

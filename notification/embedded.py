@@ -20,6 +20,7 @@ from pathlib import Path
 import redis
 
 from aiflow.errors import ConflictError, TransientError
+from aiflow.file_modes import PRIVATE_FILE, PRIVATE_UMASK, private_folder
 from aiflow.launcher.host import PidFile, port_in_use, wait_for_exit
 from aiflow.launcher.supervisor import last_log_line
 from notification.config import PASSWORD_FILE
@@ -55,8 +56,8 @@ class EmbeddedServer:
     def password(self) -> str:
         """Return the server's password, generating and storing it (mode 0600) the first time."""
         if not self.password_file.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            private_folder(self.home)
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
             with os.fdopen(fd, "w", encoding="utf-8") as file:
                 file.write(secrets.token_urlsafe(32))
         return self.password_file.read_text(encoding="utf-8").strip()
@@ -82,7 +83,8 @@ class EmbeddedServer:
             raise ConflictError(f"port {self.port} on {self.bind_address} is already in use by another program")
         log_file = self._new_log_file()
         conf = self._write_conf(daemon, log_file)
-        process = subprocess.Popen([find_redis_binary(self.binary), str(conf)], stdin=subprocess.DEVNULL)
+        process = subprocess.Popen([find_redis_binary(self.binary), str(conf)], stdin=subprocess.DEVNULL,
+                                   umask=PRIVATE_UMASK)  # its append-only files and log are private too
         try:
             self._wait_until_ready(process, daemon, log_file, timeout)
         except BaseException:
@@ -106,13 +108,11 @@ class EmbeddedServer:
         return pid
 
     def _new_log_file(self) -> Path:
-        logs = self.home / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs = private_folder(self.home / "logs")
         return logs / f"notification_server-{datetime.now():%Y%m%d-%H%M%S}.log"
 
     def _write_conf(self, daemon: bool, log_file: Path) -> Path:
-        data = self.home / "data"
-        data.mkdir(parents=True, exist_ok=True)
+        data = private_folder(self.home / "data")
         lines = [
             f"bind {self.bind_address}",
             f"port {self.port}",
@@ -126,7 +126,7 @@ class EmbeddedServer:
             f"daemonize {'yes' if daemon else 'no'}",
         ]
         conf = self.home / "redis.conf"
-        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write("\n".join(lines) + "\n")
         return conf

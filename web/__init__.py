@@ -16,7 +16,7 @@ from aiflow.metadata import engine_from_config
 from notification.client import NotificationClient
 from notification.config import load_notification_config, notification_home
 from web import api, auth, errors, services
-from web.auth import TokenRegistry, check_bind_address
+from web.tokens import TokenRegistry
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -34,16 +34,17 @@ def create_app(
 
     Raises:
         ConfigError: the tokens are malformed, or the server would bind to a
-            non-loopback address without any token.
+            non-loopback address without any token configured or stored.
     """
     config = config or load_server_config()
-    tokens = TokenRegistry.from_config(config.api_tokens)
-    check_bind_address(config.rest_bind_address, tokens)
+    engine = engine or engine_from_config(config)
+    tokens = TokenRegistry.from_config(config.api_tokens, engine, config.rest_bind_address)
+    tokens.check_bind_address()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes
     built = services.Services(
         config=config,
-        engine=engine or engine_from_config(config),
+        engine=engine,
         bus=bus or _connect_bus(config),
         blobs=blob_store_from_uri(config.blob_store_uri),
         tokens=tokens,

@@ -20,6 +20,7 @@ _PARAMETERS: dict[str, Schema] = {
     "namespace": {"type": "string", "minLength": 1},
     "name": {"type": "string", "minLength": 1},
     "task_name": {"type": "string", "minLength": 1},
+    "token_name": {"type": "string", "minLength": 1},
     **{
         name: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
         for name in ("snapshot_id", "execution_id", "task_execution_id", "attachment_id")
@@ -173,6 +174,13 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": op("list the events of the namespace the scheduler rejected", 200, "RejectedEventPage", query=_PAGING)
     },
     "/rejected-events": {"get": op("list every rejected event (admins)", 200, "RejectedEventPage", query=_PAGING)},
+    "/tokens": {
+        "get": op("list the configured and the stored tokens (admin)", 200, "TokenPage", query=_PAGING),
+        "post": op("add a token; the answer shows its secret once (admin)", 201, "NewTokenSecret", body="NewToken"),
+    },
+    "/tokens/{token_name}": {
+        "delete": op("revoke a stored token (admin; 409 for a configured one or the last admin token)", 204, None)
+    },
 }
 
 

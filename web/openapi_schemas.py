@@ -39,6 +39,12 @@ TIME: Schema = {"type": "string", "format": "date-time"}
 TIME_OR_NULL: Schema = {"type": ["string", "null"], "format": "date-time"}
 PROPERTIES: Schema = {"type": "object", "additionalProperties": True}
 _STATE: Schema = {"enum": ["ok", "unreachable"]}
+_ROLE: Schema = {"enum": ["admin", "editor", "viewer", "worker"]}
+_NAME: Schema = {
+    "type": "string",
+    "pattern": f"^[A-Za-z0-9_.-]{{1,{MAX_NAME_LENGTH}}}$",
+    "description": "letters, digits, '_', '.' and '-'; not '.' and without '..'",
+}
 
 _RECORDS: dict[str, Schema] = {
     "Error": {
@@ -111,6 +117,17 @@ _RECORDS: dict[str, Schema] = {
         create_time=TIME,
     ),
     "RejectedEvent": obj(offset=INTEGER, namespace=TEXT_OR_NULL, key=TEXT_OR_NULL, error=STRING, create_time=TIME),
+    "Token": {
+        **obj(
+            name=STRING,
+            role=_ROLE,
+            namespaces={"type": ["array", "null"], "items": STRING, "description": "null: every namespace"},
+            source={"enum": ["config", "database"]},
+            create_time=TIME_OR_NULL,
+            created_by=TEXT_OR_NULL,
+        ),
+        "description": "A token, never its secret or hash; config tokens have no create_time or created_by.",
+    },
     "Event": obj(
         offset=INTEGER,
         key=STRING,
@@ -138,6 +155,13 @@ _RECORDS: dict[str, Schema] = {
     ),
 }
 
+_RECORDS["NewTokenSecret"] = {
+    **_RECORDS["Token"],
+    "properties": {**_RECORDS["Token"]["properties"], "token": {"type": "string", "description": "shown once"}},
+    "required": [*_RECORDS["Token"]["required"], "token"],
+    "description": "The token just added, with its secret: send it as 'Authorization: Bearer <token>'.",
+}
+
 _RECORDS["WorkflowUpload"] = {
     **_RECORDS["Workflow"],
     "properties": {**_RECORDS["Workflow"]["properties"], "snapshot": ref("Snapshot")},
@@ -147,15 +171,18 @@ _RECORDS["WorkflowUpload"] = {
 _BODIES: dict[str, Schema] = {
     "NewNamespace": {
         "type": "object",
-        "properties": {
-            "name": {
-                "type": "string",
-                "pattern": f"^[A-Za-z0-9_.-]{{1,{MAX_NAME_LENGTH}}}$",
-                "description": "letters, digits, '_', '.' and '-'; not '.' and without '..'",
-            },
-            "properties": {"type": ["object", "null"]},
-        },
+        "properties": {"name": _NAME, "properties": {"type": ["object", "null"]}},
         "required": ["name"],
+    },
+    "NewToken": {
+        "type": "object",
+        "properties": {
+            "name": _NAME,
+            "role": _ROLE,
+            "namespaces": {"type": ["array", "null"], "items": _NAME,
+                           "description": "absent or null: every namespace; []: none; not for admin tokens"},
+        },
+        "required": ["name", "role"],
     },
     "NamespaceUpdate": {"type": "object", "properties": {"properties": {"type": ["object", "null"]}}},
     "Upload": {
@@ -196,5 +223,6 @@ SCHEMAS: dict[str, Schema] = {
     **_RECORDS,
     **{f"{name}Page": page_of(name) for name in ("Namespace", "Workflow", "Snapshot", "WorkflowExecution")},
     **{f"{name}Page": page_of(name) for name in ("TaskExecution", "Schedule", "Trigger", "Event", "RejectedEvent")},
+    "TokenPage": page_of("Token"),
     **_BODIES,
 }

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from aiflow.metadata import (
+    ApiToken,
     Namespace,
     RejectedEvent,
     TaskExecution,
@@ -22,6 +23,7 @@ from aiflow.metadata import (
     WorkflowSnapshot,
 )
 from aiflow.metadata.queries.namespaces import namespace_properties
+from web.auth import Principal
 
 
 def iso(time: datetime | None) -> str | None:
@@ -136,4 +138,28 @@ def rejected_event_record(rejected: RejectedEvent) -> dict[str, Any]:
         "key": rejected.event_key,
         "error": rejected.error,
         "create_time": iso(rejected.create_time),
+    }
+
+
+def stored_token_record(token: ApiToken) -> dict[str, Any]:
+    """A token stored in the database: its name, role, namespaces (null: every one) and who added it, never its hash."""
+    return {
+        "name": token.name,
+        "role": token.role,
+        "namespaces": token.namespaces,
+        "source": "database",
+        "create_time": iso(token.create_time),
+        "created_by": token.created_by,
+    }
+
+
+def configured_token_record(token: Principal) -> dict[str, Any]:
+    """A token configured in ``api_tokens`` (no creation time, no creator)."""
+    return {
+        "name": token.name,
+        "role": token.role.value,
+        "namespaces": None if token.namespaces is None else sorted(token.namespaces),
+        "source": "config",
+        "create_time": None,
+        "created_by": None,
     }

@@ -8,8 +8,10 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from aiflow.config import ServerConfig
+from aiflow.file_modes import keep_files_private
+from aiflow.metadata import engine_from_config
 from web import create_app
-from web.auth import TokenRegistry, check_bind_address
+from web.tokens import TokenRegistry
 
 #: Seconds a request may take beyond validating an upload (which has its own time limit).
 REQUEST_TIME_MARGIN_S = 30
@@ -28,6 +30,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        keep_files_private()  # a worker writes packages into the blob store, never readable by others
         return create_app(self._config)
 
 
@@ -41,7 +44,7 @@ def run(config: ServerConfig, workers: int = 2, threads: int = 8) -> None:
         ConfigError: see :func:`web.create_app`; raised before binding.
     """
     host = config.rest_bind_address
-    check_bind_address(host, TokenRegistry.from_config(config.api_tokens))
+    check_bind_address(config)
     _Gunicorn(config, {
         "bind": f"[{host}]:{config.rest_port}" if ":" in host else f"{host}:{config.rest_port}",
         "workers": workers,
@@ -51,3 +54,12 @@ def run(config: ServerConfig, workers: int = 2, threads: int = 8) -> None:
         "proc_name": "aiflow-api",
         "control_socket_disable": True,  # ~/.gunicorn/gunicorn.ctl would be shared by every server
     }).run()
+
+
+def check_bind_address(config: ServerConfig) -> None:
+    """Refuse, before binding, to serve an open API on an address other hosts reach (see :mod:`web.tokens`)."""
+    engine = engine_from_config(config)
+    try:
+        TokenRegistry.from_config(config.api_tokens, engine, config.rest_bind_address).check_bind_address()
+    finally:
+        engine.dispose()

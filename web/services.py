@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from aiflow.config import ServerConfig
     from notification.client import NotificationClient
     from notification.event import Event
-    from web.auth import TokenRegistry
+    from web.tokens import TokenRegistry
 
 EXTENSION = "aiflow"
 BUS_RETRY_BUDGET_S = 2.5

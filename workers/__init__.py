@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 @cache
 def default_app() -> Celery:
-    """The app built from ``aiflow_server.yaml``, once per process."""
+    """The app built from ``aiflow_server.yaml``, once per process (``celery -A workers`` keeps its files private)."""
+    from aiflow.file_modes import keep_files_private
     from workers.celery_app import create_app
 
+    keep_files_private()
     return create_app()
 
 

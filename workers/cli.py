@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from aiflow.config import load_server_config
+from aiflow.file_modes import keep_files_private
 from workers.celery_app import create_app
 from workers.settings import DEFAULT_QUEUE, WorkerSettings
 
@@ -18,6 +19,7 @@ from workers.settings import DEFAULT_QUEUE, WorkerSettings
 @click.option("-l", "--loglevel", default="INFO", show_default=True, help="Log level of the worker.")
 def worker(queues: str, concurrency: int | None, hostname: str | None, loglevel: str) -> None:
     """Run a worker that takes AIFlow jobs from the broker until stopped."""
+    keep_files_private()
     settings = WorkerSettings.from_config(load_server_config())
     argv = ["worker", f"--queues={queues}", f"--concurrency={concurrency or settings.concurrency}",
             f"--loglevel={loglevel}"]

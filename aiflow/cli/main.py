@@ -13,6 +13,7 @@ from aiflow.cli.scheduler import scheduler
 from aiflow.cli.server import server, webserver
 from aiflow.cli.standalone import standalone
 from aiflow.cli.task_execution import task_execution
+from aiflow.cli.token import token
 from aiflow.cli.workflow import workflow
 from aiflow.cli.workflow_execution import workflow_execution
 from aiflow.cli.workflow_schedule import workflow_schedule
@@ -58,6 +59,7 @@ cli.add_command(task_execution)
 cli.add_command(workflow_schedule)
 cli.add_command(workflow_trigger)
 cli.add_command(rejected_event)
+cli.add_command(token)
 cli.add_command(scheduler)
 cli.add_command(server)
 cli.add_command(webserver)

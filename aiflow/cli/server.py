@@ -12,6 +12,7 @@ import redis
 from aiflow.cli.base import AIFlowGroup
 from aiflow.config import ServerConfig, aiflow_home, load_server_config
 from aiflow.errors import ConflictError, TransientError
+from aiflow.file_modes import keep_files_private
 from aiflow.launcher.daemon import start_in_background, stop_by_pid_file
 from aiflow.launcher.foreground import log_to_stderr, refuse_second_start, run_parts
 from aiflow.launcher.host import PidFile, port_in_use
@@ -78,6 +79,7 @@ def server_start(daemon: bool) -> None:
 
     A process that exits is restarted alone, after a delay that grows while it keeps failing.
     """
+    keep_files_private()
     config = load_server_config()
     refuse_second_start("AIFlow server", server_pid_file())
     check_api_port_free(config)
@@ -112,6 +114,7 @@ def webserver_start(daemon: bool) -> None:
     """Start the REST API server (gunicorn) on rest_bind_address:rest_port."""
     from web import serve  # the web app is needed only here
 
+    keep_files_private()
     config = load_server_config()
     pid_file = webserver_pid_file()
     refuse_second_start("AIFlow webserver", pid_file)

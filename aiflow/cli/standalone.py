@@ -8,6 +8,7 @@ import click
 
 from aiflow.cli.server import check_api_port_free, print_parts, server_pid_file
 from aiflow.config import load_server_config
+from aiflow.file_modes import keep_files_private
 from aiflow.launcher.first_run import init_database, write_missing_config
 from aiflow.launcher.foreground import log_to_stderr, refuse_second_start, run_parts
 from aiflow.launcher.parts import api_part, api_url, notification_part, scheduler_part, worker_part
@@ -22,6 +23,7 @@ def standalone() -> None:
     the metadata database is created or upgraded. A process that exits is
     restarted alone, after a delay that grows while it keeps failing.
     """
+    keep_files_private()
     refuse_second_start("AIFlow", server_pid_file())
     token = write_missing_config(api_url(load_server_config()))
     config = load_server_config()

@@ -22,6 +22,7 @@ import yaml
 
 from aiflow.config.durations import format_duration, parse_duration
 from aiflow.errors import ConfigError
+from aiflow.file_modes import PRIVATE_FILE, private_folder
 
 C = TypeVar("C")
 
@@ -83,11 +84,11 @@ def render_template(cls: type, values: Mapping[str, Any] | None = None) -> str:
 def write_config_file(path: Path, cls: type, values: Mapping[str, Any] | None = None) -> bool:
     """Write :func:`render_template` to ``path`` unless the file exists; return whether it was written.
 
-    The file is readable by its owner only: it may hold tokens.
+    The file is readable by its owner only (0600, in a new folder 0700): it may hold tokens.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except FileExistsError:
         return False
     with os.fdopen(fd, "w", encoding="utf-8") as file:

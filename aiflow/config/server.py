@@ -49,8 +49,9 @@ class ServerConfig:
     api_tokens: dict[str, Any] = field(
         default_factory=dict,
         metadata={
-            "description": "Bearer tokens of the REST API by name, each {token_sha256, role: admin|editor|viewer, "
-            "namespaces: [...]}; empty leaves a loopback-bound server open."
+            "description": "Bearer tokens of the REST API by name, each {token_sha256, role: "
+            "admin|editor|viewer|worker, namespaces: [...]} (no namespaces: all; []: none); more can be added "
+            "with 'aiflow token add'. None configured or added leaves a loopback-bound server open."
         },
     )
     max_upload_bytes: int = option(
@@ -77,7 +78,8 @@ class ServerConfig:
         "http://127.0.0.1:8000", "Base URL of the REST API server, from which workers fetch workflow packages."
     )
     worker_token: str | None = option(
-        None, "Bearer token workers send to the REST API (a token with read access to every namespace)."
+        None, "Bearer token workers send to the REST API to fetch workflow packages: a token with role worker "
+        "(it can fetch snapshots and nothing else), never an admin token."
     )
     worker_work_dir: str = option(
         "{AIFLOW_HOME}/worker", "Folder of a worker's package cache and the working folders of its tasks."

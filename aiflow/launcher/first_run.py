@@ -1,4 +1,4 @@
-"""Preparing fresh homes for ``aiflow standalone``: configuration files, an admin token, the database."""
+"""Preparing fresh homes for ``aiflow standalone``: configuration files, an admin and a worker token, the database."""
 
 from __future__ import annotations
 
@@ -17,25 +17,30 @@ from aiflow.metadata import migrate
 from aiflow.metadata.engine import engine_from_config
 from notification.config import CONFIG_FILE as NOTIFICATION_CONFIG_FILE
 from notification.config import NotificationConfig, notification_home
-from web.auth import hash_token
+from web.auth import Role, hash_token
 
-#: Name of the token ``aiflow standalone`` configures in ``api_tokens``.
+#: Names of the tokens ``aiflow standalone`` configures in ``api_tokens``.
 ADMIN_TOKEN_NAME = "standalone-admin"
+WORKER_TOKEN_NAME = "standalone-worker"
 
 
 def write_missing_config(api_address: str) -> str | None:
     """Write the configuration files that do not exist yet.
 
-    A new ``aiflow_server.yaml`` gets a fresh admin token (stored hashed; the
-    worker sends it as ``worker_token``) and a new ``aiflow_client.yaml``
-    points at ``api_address`` with that token. Return the token the client
-    file holds (None: it holds none).
+    A new ``aiflow_server.yaml`` gets two fresh tokens, stored hashed: an admin
+    token, which a new ``aiflow_client.yaml`` (pointing at ``api_address``)
+    holds, and a worker token, which the worker sends as ``worker_token`` and
+    which can only fetch snapshots. Return the token the client file holds
+    (None: it holds none).
     """
-    token = secrets.token_urlsafe(32)
+    token, worker_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     write_config_file(notification_home() / NOTIFICATION_CONFIG_FILE, NotificationConfig)
     server_written = write_config_file(aiflow_home() / SERVER_CONFIG_FILE, ServerConfig, {
-        "api_tokens": {ADMIN_TOKEN_NAME: {"token_sha256": hash_token(token), "role": "admin"}},
-        "worker_token": token,
+        "api_tokens": {
+            ADMIN_TOKEN_NAME: {"token_sha256": hash_token(token), "role": Role.ADMIN.value},
+            WORKER_TOKEN_NAME: {"token_sha256": hash_token(worker_token), "role": Role.WORKER.value},
+        },
+        "worker_token": worker_token,
     })
     client_values = {"server_address": api_address, "token": token if server_written else None}
     write_config_file(aiflow_home() / CLIENT_CONFIG_FILE, ClientConfig, client_values)

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aiflow.file_modes import PRIVATE_UMASK
+
 if TYPE_CHECKING:
     from aiflow.launcher.supervisor import Part
 
@@ -30,7 +32,8 @@ class PartRun:
         with log_file.open("ab") as log:
             self._log_start = log.tell()
             self._process = subprocess.Popen(list(part.argv), stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True, env=env)
+                                             stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                             umask=PRIVATE_UMASK)
 
     @property
     def pid(self) -> int:

@@ -28,8 +28,10 @@ from aiflow.metadata.scheduler_state import (
     WorkflowRuleState,
 )
 from aiflow.metadata.session import session_scope
+from aiflow.metadata.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "DEFAULT_NAMESPACE",
     "Base",
     "EventCheckpoint",

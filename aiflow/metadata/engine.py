@@ -3,7 +3,8 @@
 SQLite runs in WAL mode (readers never block the writer) with ``synchronous=NORMAL``, waits up to
 :data:`SQLITE_BUSY_TIMEOUT_MS` for a lock instead of failing at once, and
 enforces foreign keys so cascading deletes work as on the server databases;
-the folder of its file is created when missing.
+its file (0600, in a folder 0700) is created when missing, and SQLite gives its
+``-wal`` and ``-shm`` files the same mode.
 PostgreSQL and MySQL connections are pinged before use, so a pool survives a
 database restart, and opening one gives up after :data:`CONNECT_TIMEOUT_S`
 (unless the URL sets ``connect_timeout``); a checkout waits at most
@@ -13,6 +14,7 @@ is an error within seconds, never a wait of minutes.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from aiflow.config import ServerConfig
+from aiflow.file_modes import PRIVATE_FILE, private_folder
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite connection waits for another writer's lock before raising."""
@@ -68,16 +71,19 @@ def create_engine(
     elif not in_memory:
         options.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=POOL_TIMEOUT_S)
     if is_sqlite and not in_memory:
-        _create_sqlite_folder(str(url.database))
+        _create_sqlite_file(str(url.database))
     engine = sqlalchemy.create_engine(url, **options)
     if is_sqlite:
         event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
 
 
-def _create_sqlite_folder(database: str) -> None:
-    if not database.startswith("file:"):  # a URI filename is left to SQLite
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+def _create_sqlite_file(database: str) -> None:
+    if database.startswith("file:"):  # a URI filename is left to SQLite
+        return
+    path = Path(database).expanduser()
+    private_folder(path.parent)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE))  # an empty file is an empty database
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -2,7 +2,8 @@
 
 Every function of the upstream ``ai_flow.ops`` API, with the same names,
 parameters and return types, grouped in one module per resource
-(``namespace_ops``, ``workflow_ops``, ...) and re-exported here. The server
+(``namespace_ops``, ``workflow_ops``, ...) and re-exported here, plus
+``token_ops`` (API tokens, which upstream did not have). The server
 address and token come from ``aiflow_client.yaml`` (or ``AIFLOW_SERVER_ADDRESS``
 and ``AIFLOW_TOKEN``); failures raise :class:`AIFlowException`.
 """
@@ -12,9 +13,11 @@ from __future__ import annotations
 from aiflow.ops.errors import AIFlowException
 from aiflow.ops.meta import (
     NamespaceMeta,
+    NewTokenMeta,
     RejectedEventMeta,
     TaskExecutionMeta,
     TaskLogPage,
+    TokenMeta,
     WorkflowEventTriggerMeta,
     WorkflowExecutionMeta,
     WorkflowMeta,
@@ -37,6 +40,7 @@ from aiflow.ops.task_execution_ops import (
     stop_task_execution,
     task_execution_log_lines,
 )
+from aiflow.ops.token_ops import add_token, list_tokens, revoke_token
 from aiflow.ops.workflow_execution_ops import (
     delete_workflow_execution,
     get_workflow_execution,
@@ -81,15 +85,18 @@ from aiflow.ops.workflow_trigger_ops import (
 __all__ = [
     "AIFlowException",
     "NamespaceMeta",
+    "NewTokenMeta",
     "RejectedEventMeta",
     "TaskExecutionMeta",
     "TaskLogPage",
+    "TokenMeta",
     "WorkflowEventTriggerMeta",
     "WorkflowExecutionMeta",
     "WorkflowMeta",
     "WorkflowScheduleMeta",
     "WorkflowSnapshotMeta",
     "add_namespace",
+    "add_token",
     "add_workflow_schedule",
     "add_workflow_trigger",
     "delete_namespace",
@@ -114,6 +121,7 @@ __all__ = [
     "list_namespace",
     "list_rejected_events",
     "list_task_executions",
+    "list_tokens",
     "list_workflow_executions",
     "list_workflow_schedules",
     "list_workflow_snapshots",
@@ -123,6 +131,7 @@ __all__ = [
     "pause_workflow_trigger",
     "resume_workflow_schedule",
     "resume_workflow_trigger",
+    "revoke_token",
     "start_task_execution",
     "start_workflow_execution",
     "stop_task_execution",

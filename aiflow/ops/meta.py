@@ -225,3 +225,22 @@ class RejectedEventMeta(Meta):
     key: str | None
     error: str
     create_time: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenMeta(Meta):
+    """An API token: its role and namespaces (None: every one), where it is kept (``config`` or ``database``)."""
+
+    name: str
+    role: str
+    namespaces: list[str] | None
+    source: str
+    create_time: datetime | None
+    created_by: str | None
+
+
+@dataclass(frozen=True)
+class NewTokenMeta(TokenMeta):
+    """A token just added, with its secret ``token``: the only time the server shows it."""
+
+    token: str

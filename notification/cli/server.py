@@ -7,6 +7,7 @@ import signal
 import click
 
 from aiflow.cli.base import AIFlowGroup
+from aiflow.file_modes import keep_files_private
 from notification.config import load_notification_config, notification_home
 from notification.connection import describe_url
 from notification.embedded import EmbeddedServer
@@ -33,6 +34,7 @@ def server() -> None:
 @click.option("-d", "--daemon", is_flag=True, help="Run in the background instead of the foreground.")
 def start(daemon: bool) -> None:
     """Start the notification server."""
+    keep_files_private()
     embedded = embedded_server()
     process = embedded.start(daemon, load_notification_config().wait_for_server_started_timeout)
     click.echo(f"Notification server listening on {describe_url(embedded.url)}")

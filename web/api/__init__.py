@@ -13,6 +13,7 @@ from web.api import (
     schedules,
     snapshots,
     task_executions,
+    tokens,
     triggers,
     workflows,
 )
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     triggers.bp,
     events.bp,
     rejected_events.bp,
+    tokens.bp,
 )
 
 

@@ -1,4 +1,7 @@
-"""Snapshots: the uploaded versions of a workflow, their packages for the workers, and pruning old ones."""
+"""Snapshots: the uploaded versions of a workflow, their packages for the workers, and pruning old ones.
+
+A snapshot and its package are all a worker token may fetch (:func:`~web.auth.for_workers`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from flask import Blueprint, Response
 
 from aiflow.metadata.queries import workflows as queries
 from web.access import snapshot_with_id, workflow_named
+from web.auth import for_workers
 from web.package_store import drop_unused_packages
 from web.packages import package_key
 from web.params import page_json, paging
@@ -40,6 +44,7 @@ def delete_old_snapshots(namespace: str, name: str) -> dict[str, Any]:
 
 
 @bp.get("/snapshots/<id:snapshot_id>")
+@for_workers
 def get_snapshot(snapshot_id: int) -> dict[str, Any]:
     """One snapshot."""
     with transaction() as session:
@@ -57,6 +62,7 @@ def delete_snapshot(snapshot_id: int) -> tuple[str, int]:
 
 
 @bp.get("/snapshots/<id:snapshot_id>/package")
+@for_workers
 def download_package(snapshot_id: int) -> Response:
     """The snapshot's package (a zip), with its SHA-256 in the ``X-AIFlow-Content-Hash`` header."""
     with transaction() as session:

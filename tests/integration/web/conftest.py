@@ -1,7 +1,7 @@
 """An API server on a real migrated SQLite database and the private Redis, with its test client.
 
 ``app`` is open (no token, loopback), as for local development; ``secured_app``
-has an admin, an editor scoped to ``team`` and a viewer token.
+has an admin, an editor scoped to ``team``, a viewer and a worker token.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ with Workflow(name="second") as second:
 WORKFLOW = "/api/v1/namespaces/default/workflows/wf"
 """The URL of the workflow the ``uploaded`` fixture stores."""
 
-TOKENS = {"admin": "admin-secret", "editor": "editor-secret", "viewer": "viewer-secret"}
+TOKENS = {"admin": "admin-secret", "editor": "editor-secret", "viewer": "viewer-secret", "worker": "worker-secret"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -113,11 +113,12 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def secured_app(app_factory: Callable[..., Flask]) -> Flask:
-    """A server with an admin, an editor of namespace ``team`` and a viewer of every namespace."""
+    """A server with an admin, an editor of namespace ``team``, a viewer and a worker of every namespace."""
     tokens = {
         "root": {"token_sha256": hash_token(TOKENS["admin"]), "role": "admin"},
         "ci": {"token_sha256": hash_token(TOKENS["editor"]), "role": "editor", "namespaces": ["team"]},
         "dash": {"token_sha256": hash_token(TOKENS["viewer"]), "role": "viewer"},
+        "fetch": {"token_sha256": hash_token(TOKENS["worker"]), "role": "worker"},
     }
     return app_factory(api_tokens=tokens, rest_bind_address="0.0.0.0")
 

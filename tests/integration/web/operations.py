@@ -78,6 +78,7 @@ def valid_body(schema: str | None) -> dict[str, Any]:
         "NewSchedule": {"expression": "cron@0 * * * *"},
         "NewTrigger": {"condition": {"kind": "event", "keys": ["go"]}},
         "NewEvent": {"key": "k", "value": "v"},
+        "NewToken": {"name": "extra", "role": "viewer"},
     }
     return {"json": bodies[schema]}
 
@@ -123,4 +124,5 @@ def populate(client: FlaskClient, engine: Engine, headers: dict[str, str]) -> di
         "namespace": "default", "name": "wf", "task_name": "hello", "snapshot_id": str(snapshot["snapshot_id"]),
         "execution_id": str(executions[0]), "task_execution_id": str(task_execution_id),
         "workflow-schedules": str(added["schedules"][0]), "workflow-triggers": str(added["triggers"][0]),
+        "token_name": "extra",
     }

@@ -85,6 +85,7 @@ def test_an_open_server_on_a_public_address_refuses_to_start(app_factory: Callab
         {"token_sha256": "abc", "role": "admin"},
         {"token_sha256": "a" * 64, "role": "owner"},
         {"token_sha256": "a" * 64, "role": "editor", "namespaces": "team"},
+        {"token_sha256": "a" * 64, "role": "admin", "namespaces": []},
     ],
 )
 def test_malformed_tokens_are_a_config_error(entry: Any, app_factory: Callable[..., Flask]) -> None:

@@ -42,7 +42,7 @@ def secured(secured_app: Flask, engine: Engine) -> tuple[FlaskClient, dict[str, 
     return client, populate(client, engine, bearer("admin"))
 
 
-ADMIN_ONLY_READS = {"/rejected-events"}
+ADMIN_ONLY_READS = {"/rejected-events", "/tokens"}
 """Reads across namespaces that only admins may make."""
 
 
@@ -88,6 +88,21 @@ def test_a_scoped_editor_reaches_nothing_in_another_namespace(secured: tuple[Fla
     assert mismatches(client, OPERATIONS, values, bearer("editor"), expected) == []
     team = {"name": "team", "properties": {}}
     assert client.get("/api/v1/namespaces", headers=bearer("editor")).json == {"items": [team], "total": 1}
+    assert stored(client, values) == before
+
+
+WORKER_OPERATIONS = {"GET /snapshots/{snapshot_id}", "GET /snapshots/{snapshot_id}/package"}
+"""What a worker token may call: fetch a snapshot and its package."""
+
+
+def test_a_worker_fetches_snapshots_and_nothing_else(secured: tuple[FlaskClient, dict[str, str]]) -> None:
+    client, values = secured
+    before = stored(client, values)
+
+    def expected(operation: Operation) -> int:
+        return 200 if operation.public or str(operation) in WORKER_OPERATIONS else 403
+
+    assert mismatches(client, OPERATIONS, values, bearer("worker"), expected) == []
     assert stored(client, values) == before
 
 

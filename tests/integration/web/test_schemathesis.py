@@ -19,7 +19,8 @@ from schemathesis.checks import (
 )
 from schemathesis.schemas import BaseSchema
 
-from tests.integration.web.conftest import make_package, upload, workflow_source
+from tests.integration.web.conftest import TOKENS, bearer, make_package, upload, workflow_source
+from web.auth import hash_token
 
 EXAMPLES_PER_OPERATION = 50
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -27,9 +28,13 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture
 def api_schema(app_factory: Callable[..., Flask]) -> BaseSchema:
-    """The served document of an open server holding workflow ``wf`` in ``default``."""
-    app = app_factory()
-    assert upload(app.test_client(), make_package({"wf.py": workflow_source()})).status_code == 201
+    """The served document of a server with a configured admin token, holding workflow ``wf`` in ``default``.
+
+    The token is configured, not stored, so the tokens the run adds never change who may call.
+    """
+    app = app_factory(api_tokens={"root": {"token_sha256": hash_token(TOKENS["admin"]), "role": "admin"}})
+    package = make_package({"wf.py": workflow_source()})
+    assert upload(app.test_client(), package, headers=bearer("admin")).status_code == 201
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
@@ -48,6 +53,6 @@ def test_the_api_conforms_to_its_document(api_schema: BaseSchema) -> None:
             suppress_health_check=list(HealthCheck),
         )
         def conforms(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=CHECKS)
+            case.call_and_validate(headers=bearer("admin"), checks=CHECKS)
 
         conforms()

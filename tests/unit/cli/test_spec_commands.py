@@ -55,6 +55,9 @@ DOCUMENTED: dict[str, list[str]] = {
     "workflow-trigger pause": [],
     "workflow-trigger resume": [],
     "workflow-trigger show": OUTPUT,
+    "token add": ["--role", "-n", "--namespace", *OUTPUT],  # issue 12, beyond the reference
+    "token list": OUTPUT,
+    "token revoke": YES,
     "webserver start": ["-d", "--daemon"],
     "webserver stop": [],
     "version": [],
