@@ -158,7 +158,7 @@ def starts_dispatched_per_second(bench: Bench, executions: int) -> float:
 
 
 def restarts_dispatched_per_second(bench: Bench, rounds: int) -> float:
-    """(b') Each ``go`` restarts the task of every running execution: a stop job and a start job each."""
+    """(b') Each ``go`` restarts the task of every running execution: a stop (on Redis) and a start job each."""
     bench.start_all(create_executions(bench.db, restartable("go"), EXECUTIONS))
     bench.time_until_sent()
     for _ in range(rounds):
@@ -179,8 +179,7 @@ def event_to_job_latency(bench: Bench, samples: int) -> list[float]:
             sent = time.perf_counter()
             bench.bus.send_event(Event(key="latency", context=f'{{"workflow_execution_id": {target}}}'))
             broker.brpop(["aiflow"], timeout=5)
-            latencies.append((time.perf_counter() - sent) * 1000)
-            broker.brpop(["aiflow"], timeout=5)  # each restart is a stop and a start job
+            latencies.append((time.perf_counter() - sent) * 1000)  # the stop is carried out on Redis, not queued
     return sorted(latencies)
 
 
@@ -222,7 +221,7 @@ def report(bench: Bench, args: argparse.Namespace) -> None:
     print(f"(b) task starts dispatched: {starts_dispatched_per_second(bench, args.starts):,.0f} starts/s "
           f"({args.starts} executions started at once)")
     print(f"(b') task restarts dispatched: {restarts_dispatched_per_second(bench, args.rounds):,.0f} restarts/s "
-          f"({args.rounds} events x {EXECUTIONS} executions; each a stop and a start job)")
+          f"({args.rounds} events x {EXECUTIONS} executions; each a stop and a start)")
     latencies = event_to_job_latency(bench, args.samples)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"(c) event -> Celery job enqueued: p50 {statistics.median(latencies):.2f} ms, p99 {p99:.2f} ms "

@@ -57,7 +57,7 @@ class Secured:
 def server_config(home: Path) -> None:
     """Write the tokens into ``aiflow_server.yaml``, readable by the server's user only."""
     tokens = {"admin": {"token_sha256": hash_token(ADMIN_SECRET), "role": "admin"},
-              "workers": {"token_sha256": hash_token(WORKER_SECRET), "role": "viewer"}}
+              "workers": {"token_sha256": hash_token(WORKER_SECRET), "role": "worker"}}
     for namespace, secret in EDITOR_SECRETS.items():
         tokens[f"editor-{namespace}"] = {"token_sha256": hash_token(secret), "role": "editor",
                                          "namespaces": [namespace]}
