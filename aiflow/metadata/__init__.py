@@ -28,6 +28,7 @@ from aiflow.metadata.scheduler_state import (
     WorkflowRuleState,
 )
 from aiflow.metadata.session import session_scope
+from aiflow.metadata.try_key import TryTokenKey
 
 __all__ = [
     "DEFAULT_NAMESPACE",
@@ -39,6 +40,7 @@ __all__ = [
     "RejectedEvent",
     "StoreIdentity",
     "TaskExecution",
+    "TryTokenKey",
     "Workflow",
     "WorkflowEventTrigger",
     "WorkflowExecution",
