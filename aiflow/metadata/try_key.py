@@ -32,7 +32,7 @@ class TryTokenKey(Base):
     __table_args__ = (CheckConstraint(f"id = {ROW_ID}", name="single_row"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=ROW_ID)
-    key: Mapped[bytes] = mapped_column(LargeBinary(KEY_BYTES), nullable=False)
+    key: Mapped[bytes] = mapped_column(LargeBinary(), nullable=False)
     create_time: Mapped[datetime] = creation_time()
 
 

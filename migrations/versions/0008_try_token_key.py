@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "try_token_key",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
-        sa.Column("key", sa.LargeBinary(32), nullable=False),
+        sa.Column("key", sa.LargeBinary(), nullable=False),
         sa.Column("create_time", TIMESTAMP, nullable=False),
         sa.CheckConstraint("id = 1", name="single_row"),
     )
