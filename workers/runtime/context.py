@@ -8,7 +8,7 @@ from aiflow.model.context import MappingContext
 
 if TYPE_CHECKING:
     from aiflow.model.workflow import Workflow
-    from aiflow.notification.task_runtime import TaskRuntime
+    from aiflow.notification.notification_client import TaskRuntime
 
 
 class TaskExecutionContext(MappingContext):
