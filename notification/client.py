@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 import redis
+from redis.typing import KeyT, StreamIdT
 
 from aiflow.errors import NotFoundError
-from notification.codec import UndecodableEntry, after_id, decode_entry, encode_fields
+from notification.codec import UndecodableEntry, after_id, decode_entry, encode_fields, offset_of
 from notification.config import PASSWORD_FILE, NotificationConfig
 from notification.connection import RETRY_BUDGET_S, call_with_retry, connect
 from notification.event import Event
 from notification.keys import EventKeys
 from notification.limits import DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES, check_event
+from notification.listener import BATCH as LISTEN_BATCH
 from notification.listener import Listener, ListenerProcessor, ListenerRegistrationId, StreamReply
 from notification.reading import event_filter, merge_by_offset, read_stream
 from notification.scripts import load_script
@@ -187,6 +189,21 @@ class NotificationClient:
             lambda: self._redis.xread({self._keys.log: after_id(after)}, count=count, block=block_ms)))
         entries = reply[0][1] if reply else []
         return [decode_entry(*entry) for entry in entries]
+
+    def wait_for_events(
+        self, after: int, timeout: float, key: str | None = None, namespace: str | None = None
+    ) -> int | None:
+        """Block up to ``timeout`` seconds until events of ``key`` (else of ``namespace``) follow offset ``after``.
+
+        Returns the offset of the newest entry read (up to a batch of them), which the
+        caller waits after next time, or None when none came in time. For a caller
+        that then lists the events with its own filters (a long-polling API request).
+        """
+        cursors: dict[KeyT, StreamIdT] = {stream: after_id(after) for stream in self._streams(key, namespace)}
+        block_ms = max(1, int(timeout * 1000))  # 0 would block forever
+        reply = cast(StreamReply, self._call(lambda: self._redis.xread(cursors, count=LISTEN_BATCH, block=block_ms)))
+        newest = [offset_of(entries[-1][0]) for _, entries in reply or [] if entries]
+        return max(newest, default=None)
 
     def latest_offset(self) -> int:
         """Return the offset of the newest event ever stored (0 on an empty bus)."""

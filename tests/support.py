@@ -7,14 +7,23 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from werkzeug.serving import make_server
 
 from aiflow import ops
 from aiflow.config import ServerConfig
 from aiflow.model.status import TaskStatus, WorkflowStatus
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from notification.client import NotificationClient
 
 T = TypeVar("T")
 
@@ -52,6 +61,32 @@ def process_running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+@contextmanager
+def serving(app: Flask, port: int, bus: NotificationClient) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1:``port``, a thread per request; yield its address.
+
+    At the end, listings still waiting for events on ``bus`` are woken until every request
+    has ended (a task's listener that was stopped leaves its last poll waiting on the server).
+    """
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="api-server")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        wait_until(lambda: _requests_ended(bus), timeout=5, message="the server's requests to end")
+
+
+def _requests_ended(bus: NotificationClient) -> bool:
+    for client in bus.redis.client_list():
+        if client.get("cmd") == "xread" and "b" in client.get("flags", ""):
+            bus.redis.client_unblock(client["id"])
+    return not any(thread.name.endswith("(process_request_thread)") for thread in threading.enumerate())
 
 
 def server_config_in(folder: Path, redis_url: str, **overrides: Any) -> ServerConfig:

@@ -22,6 +22,7 @@ from flask import Flask, current_app, g, request
 from werkzeug.exceptions import Forbidden
 
 from aiflow.errors import NotFoundError
+from web import try_tokens
 from web.services import services
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,7 +105,13 @@ def _authenticate_request() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "aiflow_public", False):
         return
-    g.principal = services().tokens.authenticate(request.headers.get("Authorization"))
+    authorization = request.headers.get("Authorization")
+    try_token = try_tokens.bearer_try_token(authorization)
+    if try_token is not None:  # a task's credential: its namespace's events only (web/try_tokens.py)
+        grant = try_tokens.authenticate(try_token)
+        g.principal = Principal(grant.name, Role.EDITOR, frozenset({grant.namespace}))
+        return
+    g.principal = services().tokens.authenticate(authorization)
     if g.principal.role is Role.WORKER and not getattr(view, "aiflow_for_workers", False):
         raise Forbidden("a worker token may only fetch snapshots and their packages")
     if g.principal.role is Role.VIEWER and request.method not in READ_METHODS:

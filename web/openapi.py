@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiflow.version import get_version
+from web.api.events import MAX_WAIT_S
 from web.openapi_schemas import SCHEMAS, Schema, ref
 
 PREFIX = "/api/v1"
@@ -34,7 +35,14 @@ _EVENT_FILTERS: list[tuple[str, Schema]] = [
     ("key", {"type": "string"}),
     ("sender", {"type": "string"}),
     ("begin_offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID}),
+    ("begin_time", {"type": "string", "format": "date-time",
+                    "description": "events created at or after this time (UTC when it has no offset)"}),
 ]
+_EVENT_WAIT: tuple[str, Schema] = (
+    "wait", {"type": "number", "minimum": 0, "maximum": MAX_WAIT_S,
+             "description": "seconds to wait for an event when the page would be empty; it answers as soon as one "
+                            "is stored (a server whose waiting slots are all taken answers at once)"},
+)
 
 
 def _json(schema: str) -> dict[str, Any]:
@@ -167,7 +175,8 @@ PATHS: dict[str, dict[str, Any]] = {
     **_attachment_paths("triggers", "workflow-triggers", "Trigger", "NewTrigger"),
     "/namespaces/{namespace}/events": {
         "post": op("send an event", 201, "Event", body="NewEvent"),
-        "get": op("list events", 200, "EventPage", query=[*_EVENT_FILTERS, *_PAGING]),
+        "get": op("list events, waiting for the next one if asked", 200, "EventPage",
+                  query=[*_EVENT_FILTERS, _EVENT_WAIT, *_PAGING]),
     },
     "/namespaces/{namespace}/events/count": {"get": op("count events", 200, "Count", query=_EVENT_FILTERS)},
     "/namespaces/{namespace}/rejected-events": {

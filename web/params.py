@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from flask import request
@@ -79,6 +80,32 @@ def optional_int_arg(name: str, *, minimum: int = 0, maximum: int = MAX_INT) -> 
     if not minimum <= value <= maximum:
         raise InvalidInputError(f"query argument {name!r} must be between {minimum} and {maximum}, got {value}")
     return value
+
+
+def optional_float_arg(name: str, *, minimum: float = 0.0, maximum: float) -> float | None:
+    """Return the number query argument ``name``, or None when it is absent."""
+    text = request.args.get(name)
+    if text is None or text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidInputError(f"query argument {name!r} must be a number, got {text!r}") from None
+    if not minimum <= value <= maximum:  # NaN fails too
+        raise InvalidInputError(f"query argument {name!r} must be between {minimum:g} and {maximum:g}, got {text!r}")
+    return value
+
+
+def optional_time_arg(name: str) -> datetime | None:
+    """Return the ISO 8601 time query argument ``name`` (UTC without an offset), or None when it is absent."""
+    text = request.args.get(name)
+    if text is None or text == "":
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"query argument {name!r} must be an ISO 8601 time, got {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int = MAX_INT) -> int:

@@ -9,6 +9,10 @@ The heartbeat stops, and its key goes, only once the final status is stored.
 Stops do not come as jobs: the scheduler carries them out on Redis
 (:mod:`notification.task_control`), so they reach tries whose worker is busy.
 Whoever holds the claim reports, so every status of a try is reported once.
+
+The try's process gets no Redis URL: its runtime (``AIFLOW_TASK_RUNTIME``) names the API server and
+holds the try's token, which the scheduler put in the job's message header
+(:data:`~aiflow.try_token.TRY_TOKEN_HEADER`). Status reports and heartbeats stay here, on Redis.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from functools import cached_property
 from pathlib import Path
 
 import redis
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import worker_process_init
 
 from aiflow.backoff import Outage
 from aiflow.errors import InvalidInputError
 from aiflow.model.status import TaskStatus
-from aiflow.notification.notification_client import TASK_RUNTIME_ENV, TaskRuntime
+from aiflow.notification.task_runtime import TASK_RUNTIME_ENV, TaskRuntime
+from aiflow.try_token import TRY_TOKEN_HEADER
 from notification.client import NotificationClient
 from notification.connection import connect
 from notification.task_control import TaskControl, run_claim
@@ -100,15 +105,20 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
     Each pool process starts its fork server as it starts, so that its first try does not wait for it.
     """
 
-    def start(**kwargs: object) -> None:
-        start_task(services, StartTask.from_kwargs(kwargs))
+    def start(task: Task, **kwargs: object) -> None:
+        token = task.request.get(TRY_TOKEN_HEADER)
+        start_task(services, StartTask.from_kwargs(kwargs), token if isinstance(token, str) else "")
 
-    app.task(name=START_TASK, shared=False)(start)
+    app.task(name=START_TASK, shared=False, bind=True)(start)
     worker_process_init.connect(lambda **_: services.fork_server.start(), weak=False)
 
 
-def start_task(services: WorkerServices, job: StartTask) -> None:
-    """Run the try unless another delivery or a stop claimed it; report its statuses."""
+def start_task(services: WorkerServices, job: StartTask, try_token: str = "") -> None:
+    """Run the try unless another delivery or a stop claimed it; report its statuses.
+
+    ``try_token`` is the try's credential, handed to its process alone; without one (a job not sent
+    by the scheduler) the try runs, but its event client refuses to work.
+    """
     settings = services.settings
     if not _claim(services, job):
         logger.info("Task %s: already claimed; this delivery does nothing", job.describe())
@@ -121,7 +131,9 @@ def start_task(services: WorkerServices, job: StartTask) -> None:
     watch.start()
     heartbeat.start()
     try:
-        _run_and_report(services, job, watch, TryReports(services.bus, job))
+        runtime = TaskRuntime(settings.api_server_address, try_token, job.namespace, job.workflow_name,
+                              job.workflow_execution_id, job.task_name, job.task_execution_id, job.try_number)
+        _run_and_report(services, job, runtime, watch, TryReports(services.bus, job))
     finally:  # whatever happened, the try stops beating: reported, or else soon judged lost
         watch.close()
         heartbeat.end()
@@ -135,7 +147,8 @@ def _claim(services: WorkerServices, job: StartTask) -> bool:
         job.task_execution_id, job.try_number, holder, worker_identity(), settings.heartbeat_timeout), outage)
 
 
-def _run_and_report(services: WorkerServices, job: StartTask, watch: StopWatch, reports: TryReports) -> None:
+def _run_and_report(services: WorkerServices, job: StartTask, runtime: TaskRuntime, watch: StopWatch,
+                    reports: TryReports) -> None:
     """Run the claimed try and report how it ended, then mark its log complete.
 
     The final report comes first: it is what the scheduler waits for.
@@ -147,15 +160,16 @@ def _run_and_report(services: WorkerServices, job: StartTask, watch: StopWatch, 
         reports.final(Outcome.failed(str(exc)))
         return
     try:
-        reports.final(_run(services, job, watch, log, reports))
+        reports.final(_run(services, job, runtime, watch, log, reports))
     finally:
         log.close()
 
 
-def _run(services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog, reports: TryReports) -> Outcome:
+def _run(services: WorkerServices, job: StartTask, runtime: TaskRuntime, watch: StopWatch, log: TaskLog,
+         reports: TryReports) -> Outcome:
     """Run the try; return how it ended (the claim is ours: it must end with a status)."""
     try:
-        outcome = _prepare_and_run(services, job, watch, log, reports)
+        outcome = _prepare_and_run(services, job, runtime, watch, log, reports)
         log.note(f"Task {job.task_name!r} ended {outcome.describe()}")
         return outcome
     except Exception as exc:
@@ -163,8 +177,8 @@ def _run(services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLo
         return Outcome.failed(f"the worker could not run the task: {exc}")
 
 
-def _prepare_and_run(services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog,
-                     reports: TryReports) -> Outcome:
+def _prepare_and_run(services: WorkerServices, job: StartTask, runtime: TaskRuntime, watch: StopWatch,
+                     log: TaskLog, reports: TryReports) -> Outcome:
     with ExitStack() as stack:
         try:
             snapshot = stack.enter_context(services.packages.use(job.snapshot_id, watch.event))
@@ -176,14 +190,11 @@ def _prepare_and_run(services: WorkerServices, job: StartTask, watch: StopWatch,
             return Outcome.failed(f"cannot prepare snapshot {job.snapshot_id}: {exc}")
         if watch.event.is_set():
             return Outcome(TaskStatus.STOPPED)  # stopped while its package was prepared: never launched
-        return _supervise(services, job, watch, log, reports, workflow_file, folder)
+        return _supervise(services, job, runtime, watch, log, reports, workflow_file, folder)
 
 
-def _supervise(services: WorkerServices, job: StartTask, watch: StopWatch, log: TaskLog, reports: TryReports,
-               workflow_file: Path, folder: Path) -> Outcome:
-    settings = services.settings
-    runtime = TaskRuntime(settings.redis_url, job.namespace, job.workflow_name, job.workflow_execution_id,
-                          job.task_name, job.task_execution_id, job.try_number)
+def _supervise(services: WorkerServices, job: StartTask, runtime: TaskRuntime, watch: StopWatch, log: TaskLog,
+               reports: TryReports, workflow_file: Path, folder: Path) -> Outcome:
     try:
         process = TryProcess.launch(services.fork_server, workflow_file, folder,
                                     {TASK_RUNTIME_ENV: runtime.to_json()}, log.write)

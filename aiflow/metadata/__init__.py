@@ -29,6 +29,7 @@ from aiflow.metadata.scheduler_state import (
 )
 from aiflow.metadata.session import session_scope
 from aiflow.metadata.tokens import ApiToken
+from aiflow.metadata.try_key import TryTokenKey
 
 __all__ = [
     "ApiToken",
@@ -41,6 +42,7 @@ __all__ = [
     "RejectedEvent",
     "StoreIdentity",
     "TaskExecution",
+    "TryTokenKey",
     "Workflow",
     "WorkflowEventTrigger",
     "WorkflowExecution",

@@ -1,22 +1,28 @@
-"""The event client a task uses: events it sends are stamped with its workflow execution.
+"""The event client a task uses: its try's credential, its namespace, its workflow execution.
 
-``AIFlowNotificationClient`` works only inside a task that AIFlow runs: the
-worker describes the task in the ``AIFLOW_TASK_RUNTIME`` environment variable
-(docs/contracts.md, section 6), and the client takes the event bus address,
-namespace and workflow execution from there.
+``AIFlowNotificationClient`` works only inside a task that AIFlow runs. The worker describes the
+try in ``AIFLOW_TASK_RUNTIME`` (:class:`~aiflow.notification.task_runtime.TaskRuntime`,
+docs/contracts.md §6): the API server's address and the try's token, never a Redis URL. Every call
+goes to the REST API with that token, which lets a try send events to its own namespace, stamped
+by the server with the task's name and its workflow execution, and read that namespace's events:
+nothing else, and only while the try runs (docs/credentials.md).
+
+The constructor keeps upstream's ``server_uri`` argument and ignores it, whatever it names: an
+explicit ``redis://`` URL is no way around the credential either, as the bus's password is not the
+task's to hold.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
+import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from aiflow.errors import AIFlowError
-from notification.client import NotificationClient
+from aiflow.errors import AIFlowError, NotFoundError
+from aiflow.notification.task_runtime import TASK_RUNTIME_ENV, TaskRuntime
+from aiflow.notification.try_api import TryApi
+from aiflow.notification.try_listener import TryListener
 from notification.event import Event
 from notification.listener import ListenerProcessor, ListenerRegistrationId
 
@@ -31,75 +37,36 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-TASK_RUNTIME_ENV = "AIFLOW_TASK_RUNTIME"
-"""The environment variable in which the worker describes the running task."""
-
-_EXPLICIT_SCHEMES = ("redis://", "rediss://")
-
-
-@dataclass(frozen=True)
-class TaskRuntime:
-    """The running task, as the worker describes it in :data:`TASK_RUNTIME_ENV`."""
-
-    notification_uri: str
-    namespace: str
-    workflow_name: str
-    workflow_execution_id: int
-    task_name: str
-    task_execution_id: int
-    try_number: int
-
-    def to_json(self) -> str:
-        """Return the value of :data:`TASK_RUNTIME_ENV` that describes this task."""
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_environment(cls) -> TaskRuntime:
-        """Read the running task from the environment.
-
-        Raises:
-            AIFlowError: this process is not a task that AIFlow runs.
-        """
-        value = os.environ.get(TASK_RUNTIME_ENV)
-        if value is None:
-            raise AIFlowError(
-                "AIFlowNotificationClient can only be used inside a task that AIFlow runs "
-                f"(the worker sets {TASK_RUNTIME_ENV}; it is not set in this process)"
-            )
-        try:
-            return cls(**json.loads(value))
-        except (ValueError, TypeError) as err:
-            raise AIFlowError(f"{TASK_RUNTIME_ENV} does not describe a task: {err}") from None
-
 
 class AIFlowNotificationClient:
-    """Sends and listens to events of the running task's namespace.
+    """Sends and listens to events of the running task's namespace, through the API server.
 
-    ``server_uri`` is used when it is an explicit ``redis://`` or ``rediss://``
-    URL; any other value (such as the ``localhost:50052`` of upstream examples)
-    means the event bus the worker named in the task's runtime.
+    ``server_uri`` (``localhost:50052`` in upstream examples, or any URL) is accepted and ignored.
 
     Raises:
-        AIFlowError: not inside a task that AIFlow runs.
+        AIFlowError: not inside a task that AIFlow runs, or the try was given no credential.
     """
 
     def __init__(self, server_uri: str) -> None:
         self._runtime = TaskRuntime.from_environment()
-        uri = server_uri if server_uri.startswith(_EXPLICIT_SCHEMES) else self._runtime.notification_uri
-        if uri != server_uri:
-            logger.debug("Task %s: using the event bus of its runtime, not %r", self._runtime.task_name, server_uri)
-        self._client = NotificationClient(uri)
+        if not self._runtime.try_token:
+            raise AIFlowError(f"{TASK_RUNTIME_ENV} holds no credential: this try's start job did not come "
+                              "from an AIFlow scheduler, so it cannot send or read events")
+        logger.debug("Task %s: events go through the API server at %s, not %r",
+                     self._runtime.task_name, self._runtime.api_address, server_uri)
+        self._api = TryApi(self._runtime)
+        self._listeners: dict[ListenerRegistrationId, TryListener] = {}
 
     def send_event(self, key: str, value: str | None = None) -> Event:
         """Send an event from this task to its namespace and workflow execution; return it as stored.
 
-        The event's sender is the task's name and its context names the
-        workflow execution, so rules of other executions ignore it.
+        The server sets the event's sender to the task's name and its context to the workflow
+        execution, so rules of other executions ignore it.
+
+        Raises:
+            AIFlowException: the server refused the event (a reserved key, the try has ended) or was not reached.
         """
-        context = json.dumps({"workflow_execution_id": self._runtime.workflow_execution_id})
-        runtime = self._runtime
-        event = Event(key, value, namespace=runtime.namespace, sender=runtime.task_name, context=context)
-        return self._client.send_event(event)
+        return self._api.send_event(key, value)
 
     def register_listener(
         self,
@@ -109,17 +76,31 @@ class AIFlowNotificationClient:
     ) -> ListenerRegistrationId:
         """Deliver events of this namespace with ``event_keys`` (all keys if None) to the processor.
 
-        Delivery runs in a thread, from ``begin_time`` if given, else from the
-        next event sent; call :meth:`unregister_listener` or :meth:`close` to end it.
+        Delivery runs in a thread, in offset order, each event once, from ``begin_time`` if given,
+        else from the next event sent; call :meth:`unregister_listener` or :meth:`close` to end it.
         """
-        return self._client.register_listener(
-            listener_processor, event_keys, begin_time=begin_time, namespace=self._runtime.namespace
-        )
+        listener = TryListener(self._api, listener_processor, list(event_keys or ()), begin_time)
+        registration_id = uuid.uuid4().hex
+        self._listeners[registration_id] = listener
+        listener.start()
+        return registration_id
 
     def unregister_listener(self, registration_id: ListenerRegistrationId) -> None:
-        """Stop the listener ``registration_id`` and wait for its thread to end."""
-        self._client.unregister_listener(registration_id)
+        """Stop the listener ``registration_id``: nothing more is delivered once this returns.
+
+        Raises:
+            NotFoundError: no listener has that id.
+        """
+        listener = self._listeners.pop(registration_id, None)
+        if listener is None:
+            raise NotFoundError(f"no listener registered with id {registration_id!r}")
+        listener.stop()
+        listener.join()
 
     def close(self) -> None:
-        """Stop every listener and close the connection."""
-        self._client.close()
+        """Stop every listener."""
+        listeners, self._listeners = list(self._listeners.values()), {}
+        for listener in listeners:
+            listener.stop()
+        for listener in listeners:
+            listener.join()

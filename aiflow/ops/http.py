@@ -8,8 +8,9 @@ configuration takes effect at once.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -33,17 +34,22 @@ class Server:
     """Where the API server is and how to authenticate to it."""
 
     base_url: str
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, config: ClientConfig) -> Server:
-        """Build from the client configuration; ``host:port`` means ``http://host:port``."""
-        address = config.server_address.strip().rstrip("/")
+        """Build from the client configuration."""
+        return cls.at(config.server_address, config.token or None)
+
+    @classmethod
+    def at(cls, address: str, token: str | None = None) -> Server:
+        """The server at ``address``; ``host:port`` means ``http://host:port``, and the API prefix is added."""
+        address = address.strip().rstrip("/")
         if "://" not in address:
             address = f"http://{address}"
         if not address.endswith(API_PREFIX):
             address += API_PREFIX
-        return cls(address, config.token or None)
+        return cls(address, token)
 
     def headers(self) -> dict[str, str]:
         """The request headers: the bearer token when one is configured."""
@@ -69,31 +75,35 @@ def call(method: str, path: str, **kwargs: Any) -> Any:
     Raises:
         AIFlowException: the server was not reached or answered with an error.
     """
-    server = Server.from_config(load_client_config())
+    return call_server(Server.from_config(load_client_config()), method, path, **kwargs)
+
+
+def call_server(server: Server, method: str, path: str, *, timeout: Any = TIMEOUT, **kwargs: Any) -> Any:
+    """Like :func:`call`, to ``server`` rather than the configured one."""
     url = server.base_url + path
     logger.debug("SDK: %s %s", method, url)
     try:
-        response = requests.request(method, url, headers=server.headers(), timeout=TIMEOUT, **kwargs)
+        response = requests.request(method, url, headers=server.headers(), timeout=timeout, **kwargs)
     except requests.exceptions.InvalidJSONError as exc:  # NaN or Infinity in the body: the request is never sent
         raise AIFlowException(f"the request is not valid JSON: {exc}", error="invalid_input") from exc
     except requests.RequestException as exc:
         raise AIFlowException(f"cannot reach the AIFlow server at {server.base_url}: {exc}") from exc
     if not response.ok:
-        raise error_of(response)
+        raise error_of(response.status_code, response.content, response.reason)
     return response.json() if response.content else None
 
 
-def error_of(response: requests.Response) -> AIFlowException:
+def error_of(status: int, body: bytes, reason: str = "") -> AIFlowException:
     """Turn an error answer (``{"error", "detail"}``, or any text) into an exception."""
     try:
-        body = response.json()
+        decoded = json.loads(body)
     except ValueError:
-        body = None
-    if isinstance(body, dict) and body.get("detail"):
-        return AIFlowException(str(body["detail"]), response.status_code, body.get("error"))
-    text = response.text.strip().splitlines()
-    detail = text[0] if text else response.reason
-    return AIFlowException(f"HTTP {response.status_code} from the AIFlow server: {detail}", response.status_code)
+        decoded = None
+    if isinstance(decoded, dict) and decoded.get("detail"):
+        return AIFlowException(str(decoded["detail"]), status, decoded.get("error"))
+    text = body.decode("utf-8", "replace").strip().splitlines()
+    detail = text[0] if text else reason
+    return AIFlowException(f"HTTP {status} from the AIFlow server: {detail}", status)
 
 
 def call_or_none(method: str, path: str, **kwargs: Any) -> Any:

@@ -13,6 +13,11 @@
 4. **Sent again after a crash** (:meth:`Dispatcher.send_unsent`, at recovery): harmless, because a
    worker claims each (task execution, try) once, and a stop carried out again reports the same
    thing under the same request id. A batch that fails raises, so its jobs stay unsent.
+
+Each start job carries its try's credential (:mod:`aiflow.try_token`) in the message header
+:data:`TRY_TOKEN_HEADER`, minted as the job is sent (one HMAC per job) and never stored in the outbox.
+A header, not an argument: Celery shows arguments (``kwargsrepr``, ``inspect active``, Flower) and its
+events carry them, but not custom headers.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from celery import Celery
 from kombu.utils.uuid import uuid
@@ -31,7 +37,9 @@ from sqlalchemy.orm import Session
 
 from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import IN_CHUNK, session_scope
+from aiflow.metadata.try_key import try_token_key
 from aiflow.scheduler.stops import TryStopper
+from aiflow.try_token import TRY_TOKEN_HEADER, mint
 from notification.client import NotificationClient
 from notification.keys import TaskKeys
 
@@ -115,6 +123,11 @@ class Dispatcher:
         self._stopper = TryStopper(bus, keys)
         self._published: list[int] = []
 
+    @cached_property
+    def _try_key(self) -> bytes:
+        """The key of try tokens, read (or made) once, when the first start job goes out."""
+        return try_token_key(self._engine)
+
     @property
     def has_published(self) -> bool:
         """Whether jobs were sent that are not marked sent yet."""
@@ -137,12 +150,13 @@ class Dispatcher:
         """Send start jobs to their queues in pipelined batches."""
         if not starts:
             return
-        amqp = self._sender.amqp
+        amqp, key = self._sender.amqp, self._try_key
         with self._sender.producer_or_acquire() as producer, producer.batch(PUBLISH_BATCH):
             for job in starts:
                 kwargs = json.loads(job.payload)
                 message = amqp.create_task_message(uuid(), START_JOB, (), kwargs, argsrepr="()",
                                                    kwargsrepr=describe_job(kwargs))
+                message.headers[TRY_TOKEN_HEADER] = mint(key, kwargs["task_execution_id"], kwargs["try_number"])
                 amqp.send_task_message(producer, START_JOB, message, queue=job.queue)
 
     def take_published(self) -> list[int]:

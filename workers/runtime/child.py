@@ -30,7 +30,7 @@ from aiflow.loader.collect import execute_workflow_file, top_level_workflows
 from aiflow.model.operator import AIFlowOperator
 from aiflow.model.status import TaskStatus
 from aiflow.model.workflow import Workflow
-from aiflow.notification.notification_client import TaskRuntime
+from aiflow.notification.notification_client import TaskRuntime  # loads the client before the fork server forks
 from aiflow.operators.process import TASK_OUTPUT_LOGGER
 from workers.runtime.context import TaskExecutionContext
 from workers.runtime.messages import Outcome, Started

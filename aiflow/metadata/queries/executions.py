@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
@@ -95,6 +96,31 @@ def get_task_execution(session: Session, task_execution_id: int) -> TaskExecutio
     if task_execution is None:
         raise NotFoundError(f"task execution {task_execution_id} does not exist")
     return task_execution
+
+
+@dataclass(frozen=True)
+class CurrentTry:
+    """A task execution's current try, with the namespace and workflow execution it belongs to."""
+
+    namespace: str
+    workflow_execution_id: int
+    task_name: str
+    try_number: int
+    status: TaskStatus
+
+
+def current_try(session: Session, task_execution_id: int) -> CurrentTry | None:
+    """Return the current try of task execution ``task_execution_id``; None when there is no such execution."""
+    row = session.execute(
+        select(Workflow.namespace, TaskExecution.workflow_execution_id, TaskExecution.task_name,
+               TaskExecution.try_number, TaskExecution.status)
+        .join(WorkflowExecution, WorkflowExecution.id == TaskExecution.workflow_execution_id)
+        .join(Workflow, Workflow.id == WorkflowExecution.workflow_id)
+        .where(TaskExecution.id == task_execution_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return CurrentTry(row[0], row[1], row[2], row[3], TaskStatus(row[4]))
 
 
 def list_task_executions(

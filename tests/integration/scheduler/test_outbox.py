@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from aiflow.clock import utcnow
 from aiflow.config import ServerConfig
 from aiflow.metadata.executions import TaskExecution
 from aiflow.metadata.session import session_scope
+from aiflow.metadata.try_key import try_token_key
 from aiflow.model.workflow import Workflow
 from aiflow.scheduler import outbox
 from aiflow.scheduler.main import job_sender
 from aiflow.scheduler.outbox import Dispatcher, NewJob, OutboxJob
+from aiflow.try_token import TRY_TOKEN_HEADER, TryId, verify
 from notification.client import NotificationClient
 from tests.integration.scheduler.conftest import create_execution
 from tests.integration.workers import conftest as workers
@@ -37,7 +40,7 @@ snapshot_server, package = workers.snapshot_server, workers.package
 TRIES = 4
 
 
-def commit_start_jobs(db: Engine) -> tuple[list[OutboxJob], list[StartTask]]:
+def commit_start_jobs(db: Engine, queue: str = "aiflow") -> tuple[list[OutboxJob], list[StartTask]]:
     """Commit outbox start jobs of the workers' ``echo`` task, as the applier does; return them and their tries."""
     execution_id = create_execution(db, Workflow("dispatch"))
     with session_scope(db) as session:
@@ -47,7 +50,7 @@ def commit_start_jobs(db: Engine) -> tuple[list[OutboxJob], list[StartTask]]:
         session.flush()
         tries = [StartTask(row.id, 1, execution_id, "default", WORKFLOW, "echo", SNAPSHOT_ID, row.sequence_number)
                  for row in rows]
-        jobs = outbox.write_jobs(session, [NewJob("start", t.task_execution_id, 1, "aiflow", json.dumps(t.to_kwargs()))
+        jobs = outbox.write_jobs(session, [NewJob("start", t.task_execution_id, 1, queue, json.dumps(t.to_kwargs()))
                                            for t in tries])
     return jobs, tries
 
@@ -78,3 +81,22 @@ def test_jobs_sent_again_after_a_crash_before_marking_run_once_each(
         assert [status for status, _ in statuses(bus, job)] == ["RUNNING", "SUCCESS"]
         assert log_path(Path(server_config.log_dir), job).read_text().count("hello from bash") == 1
     assert "already claimed" in worker.log_file.read_text()
+
+
+def test_each_start_job_carries_its_tries_token_in_a_header_only(
+    db: Engine, bus: NotificationClient, redis_url: str
+) -> None:
+    jobs, tries = commit_start_jobs(db, queue="nobody-takes-these")
+    sender = job_sender(ServerConfig(notification_server_uri=redis_url))
+    try:
+        Dispatcher(db, sender, bus).send(jobs)
+    finally:
+        sender.close()
+
+    messages = [json.loads(raw) for raw in reversed(bus.redis.lrange("nobody-takes-these", 0, -1))]
+    key = try_token_key(db)
+    assert [verify(key, message["headers"][TRY_TOKEN_HEADER]) for message in messages] == [
+        TryId(job.task_execution_id, job.try_number) for job in tries]
+    for message in messages:
+        shown = json.dumps({**message["headers"], TRY_TOKEN_HEADER: None}) + base64.b64decode(message["body"]).decode()
+        assert "aiflow-try." not in shown  # neither in the arguments nor in what Celery shows of them

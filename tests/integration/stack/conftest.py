@@ -1,6 +1,6 @@
 """The whole system on one machine: API server, scheduler, a Celery worker, Redis and SQLite.
 
-The API server and the scheduler run in threads of the test process; the worker is a real
+The API server (a thread per request) and the scheduler run in threads of the test process; the worker is a real
 ``celery -A workers worker`` process; the test drives everything through the Python SDK.
 """
 
@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from werkzeug.serving import make_server
 
 from aiflow.config import load_server_config
 from aiflow.config.server import ServerConfig
 from aiflow.scheduler.main import run_scheduler
 from notification.client import NotificationClient
 from tests.integration.workers.conftest import WorkerProcess
-from tests.support import free_port
+from tests.support import free_port, serving
 from web import create_app
 
 
@@ -47,13 +46,9 @@ def stack_config(tmp_path: Path, redis_url: str, db: Engine, monkeypatch: pytest
 
 @pytest.fixture
 def api_server(stack_config: ServerConfig, db: Engine, bus: NotificationClient) -> Iterator[str]:
-    server = make_server("127.0.0.1", stack_config.rest_port, create_app(stack_config, engine=db, bus=bus))
-    thread = threading.Thread(target=server.serve_forever, name="api-server")
-    thread.start()
-    yield stack_config.api_server_address
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    """The API server, serving each request in a thread (tasks' listeners hold one while they wait)."""
+    with serving(create_app(stack_config, engine=db, bus=bus), stack_config.rest_port, bus):
+        yield stack_config.api_server_address
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from aiflow.metadata import WorkflowExecution, session_scope
+from aiflow.metadata import TaskExecution, WorkflowExecution, session_scope
 from notification.client import NotificationClient
 from tests.support import server_config_in
 from web import create_app
@@ -70,6 +70,17 @@ def set_status(engine: Engine, execution_id: int, status: str) -> None:
     """Change a workflow execution's status as the scheduler would."""
     with session_scope(engine) as session:
         session.get_one(WorkflowExecution, execution_id).status = status
+
+
+def add_try(engine: Engine, execution_id: int, status: str = "RUNNING", try_number: int = 2,
+            task_name: str = "hello") -> int:
+    """Add a task execution to workflow execution ``execution_id`` as the scheduler would; return its id."""
+    with session_scope(engine) as session:
+        task = TaskExecution(workflow_execution_id=execution_id, task_name=task_name, sequence_number=3,
+                             try_number=try_number, execution_type="MANUAL", status=status)
+        session.add(task)
+        session.flush()
+        return task.id
 
 
 def upload(

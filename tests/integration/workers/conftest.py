@@ -23,6 +23,7 @@ from celery import Celery
 from aiflow.config import ServerConfig, load_server_config
 from aiflow.model.internal.events import task_status_event_key
 from aiflow.scheduler.stops import TryStopper
+from aiflow.try_token import TRY_TOKEN_HEADER, mint
 from notification.client import NotificationClient
 from tests.integration.workers.snapshot_server import TOKEN, SnapshotServer
 from tests.support import wait_until
@@ -73,6 +74,11 @@ def read_note():
         print("note from", note.read(), flush=True)
 
 
+def keep_runtime():
+    with open(os.path.join(os.path.dirname(__file__), "runtime.json"), "w") as kept:
+        kept.write(os.environ["AIFLOW_TASK_RUNTIME"])
+
+
 class KillsItself(AIFlowOperator):
     def start(self, context):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -88,6 +94,7 @@ with Workflow(name="{WORKFLOW}") as workflow:
     KillsItself(name="suicide")
     PythonOperator(name="leave_note", python_callable=leave_note)
     PythonOperator(name="read_note", python_callable=read_note)
+    PythonOperator(name="keep_runtime", python_callable=keep_runtime)
     PythonOperator(name="looper", python_callable=loop_with_a_child)
     PythonOperator(name="python_exit3", python_callable=exit_3)
     BashOperator(name="wait_for_go", bash_command='while [ ! -e "$AIFLOW_TEST_GO_FILE" ]; do sleep 0.05; done')
@@ -213,8 +220,9 @@ class Jobs:
         return self.send_start(self.try_of(task_name, task_execution_id))
 
     def send_start(self, job: StartTask) -> StartTask:
-        """Enqueue the start job of ``job``."""
-        self.app.send_task(START_TASK, kwargs=job.to_kwargs(), queue="aiflow")
+        """Enqueue the start job of ``job`` with its try's token in its header, as the scheduler does."""
+        self.app.send_task(START_TASK, kwargs=job.to_kwargs(), queue="aiflow",
+                           headers={TRY_TOKEN_HEADER: try_token_of(job)})
         return job
 
     def stop(self, job: StartTask) -> None:
@@ -225,6 +233,11 @@ class Jobs:
 @pytest.fixture
 def jobs(app: Celery, bus: NotificationClient) -> Jobs:
     return Jobs(app, TryStopper(bus))
+
+
+def try_token_of(job: StartTask) -> str:
+    """The token the test's start jobs carry: of the try's form, signed by a key the test makes up."""
+    return mint(b"workers-test-key", job.task_execution_id, job.try_number)
 
 
 def statuses(bus: NotificationClient, job: StartTask) -> list[tuple[str, dict[str, object]]]:

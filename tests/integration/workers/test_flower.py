@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from notification.client import NotificationClient
-from tests.integration.workers.conftest import Jobs, WorkerProcess, wait_for_status
+from tests.integration.workers.conftest import Jobs, WorkerProcess, try_token_of, wait_for_status
 from tests.support import free_port, port_is_open, wait_until
 
 
@@ -57,3 +57,5 @@ def test_flower_shows_the_worker_and_its_aiflow_jobs(
     assert shown["worker"] in alive
     for name, value in [("workflow_name", "jobs"), ("task_name", "echo"), ("task_execution_id", 31)]:
         assert f"'{name}': {value!r}" in shown["kwargs"]
+    shown_anywhere = json.dumps(_get(f"{flower}/api/task/info/{shown['uuid']}")) + json.dumps(shown)
+    assert try_token_of(job) not in shown_anywhere  # the try's token travels in a header Flower does not show

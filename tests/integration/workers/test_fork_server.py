@@ -32,7 +32,7 @@ def launch(server: ForkServer, folder: Path, task: str, package: bytes, lines: l
     folder.mkdir()
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         archive.extractall(folder)
-    runtime = TaskRuntime("redis://127.0.0.1:1/0", "default", WORKFLOW, 3, task, 1, 1)
+    runtime = TaskRuntime("http://127.0.0.1:1", "", "default", WORKFLOW, 3, task, 1, 1)
     return TryProcess.launch(server, folder / ENTRY, folder, {TASK_RUNTIME_ENV: runtime.to_json()}, lines.append)
 
 
