@@ -13,6 +13,7 @@ import signal
 from dataclasses import dataclass
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_CAPBSET_READ = 23
@@ -45,6 +46,17 @@ def _prctl(option: int, arg: int = 0) -> int:
 def set_parent_death_signal(signum: signal.Signals) -> None:
     """Have the kernel send ``signum`` to this process when the thread that started it ends."""
     _prctl(_PR_SET_PDEATHSIG, signum)
+
+
+def forbid_tracing() -> None:
+    """Clear this process's dumpable flag: only a holder of CAP_SYS_PTRACE may trace it or read its ``/proc`` files.
+
+    So a process of the same user without that capability (a capability-less
+    root one included) can neither attach to it nor read its
+    ``/proc/<pid>/environ`` or ``mem``. It also forbids core dumps. Children
+    forked later inherit the flag; a program executed later does not.
+    """
+    _prctl(_PR_SET_DUMPABLE, 0)
 
 
 def become_subreaper() -> None:
