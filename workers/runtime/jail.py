@@ -41,13 +41,11 @@ class TryJail:
         if self.abi:
             readable = [(Path(path), landlock.READ_ONLY) for path in confinement.readable]
             self.rules = ExceptRules(map(Path, confinement.protected), readable, self.everything)
-
-    def user_environment(self) -> dict[str, str]:
+        self.user_environment: dict[str, str] = {}
         """The variables naming the task user (``HOME``, ``USER``, ``LOGNAME``), when tasks switch to one."""
-        if self.identity is None:
-            return {}
-        entry = pwd.getpwuid(self.identity[0])
-        return {"HOME": entry.pw_dir, "USER": entry.pw_name, "LOGNAME": entry.pw_name}
+        if self.identity is not None:
+            entry = pwd.getpwuid(self.identity[0])
+            self.user_environment = {"HOME": entry.pw_dir, "USER": entry.pw_name, "LOGNAME": entry.pw_name}
 
     def refresh(self) -> None:
         """Make the kept rules again if a folder on the way to a protected one changed (before forking a spare)."""

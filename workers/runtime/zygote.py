@@ -165,7 +165,7 @@ def _spare(control: socket.socket, link: socket.socket, server: int, jail: TryJa
     control.close()
     with socket.socket(fileno=status_fd) as status:
         status.sendall(f"pid {os.getpid()}".encode())
-    return _run_try(ForkRequest.from_bytes(message), output, messages, prepared, server, jail.user_environment())
+    return _run_try(ForkRequest.from_bytes(message), output, messages, prepared, server, jail.user_environment)
 
 
 def _run_try(request: ForkRequest, output: int, messages: int, prepared: PreparedJail, server: int,
