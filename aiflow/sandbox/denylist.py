@@ -85,12 +85,16 @@ def folders_above(closed: list[Path]) -> list[Path]:
 
 
 def rules_inside(closed: list[Path], granted: Iterable[Rule]) -> list[Rule]:
-    """Keep the grants that lie strictly inside a path of ``closed`` (see :func:`outermost`)."""
+    """Keep the grants that lie strictly inside a path of ``closed`` (see :func:`outermost`).
+
+    Compared as text: this runs for each use, in a freshly forked process, where every object made costs.
+    """
+    prefixes = [os.path.join(str(folder), "") for folder in closed]
     rules = []
     for path, access in granted:
-        path = _normal(path)
-        if any(folder in path.parents for folder in closed):
-            rules.append((path, access))
+        text = str(_normal(path))
+        if any(text.startswith(prefix) and len(text) > len(prefix) for prefix in prefixes):
+            rules.append((Path(text), access))
     return rules
 
 

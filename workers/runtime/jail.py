@@ -3,7 +3,8 @@
 Before any user code runs, a try's process hands its run folder to the task
 user (when it switches to one), sets ``no_new_privs``, empties its capability
 bounding set, enforces its Landlock ruleset, switches to the task user and
-clears every other capability set (:func:`aiflow.sandbox.confine.give_up_privileges`).
+clears every other capability set (:func:`aiflow.sandbox.confine.give_up_privileges`,
+in two halves: the first while the spare waits for its try).
 
 The ruleset grants everything but the protected folders, where only the try's
 own run folder (read and write) and the interpreter's folders (read) are
@@ -24,7 +25,7 @@ import pwd
 from pathlib import Path
 
 from aiflow.sandbox import landlock
-from aiflow.sandbox.confine import give_up_privileges
+from aiflow.sandbox.confine import forbid_gaining_privileges, lose_privileges
 from aiflow.sandbox.denylist import ExceptRules
 from aiflow.sandbox.launch import hand_over
 from workers.runtime.confinement import TaskConfinement
@@ -58,13 +59,20 @@ class TryJail:
 
 
 class PreparedJail:
-    """One try's confinement, its ruleset built but for the try's own folder; :meth:`enter` applies it."""
+    """One try's confinement, begun: :meth:`enter` completes it once the try is known.
+
+    Made before the try's request comes: no privilege can be gained any more
+    (``no_new_privs``, an empty bounding set; the capabilities held stay, to
+    hand the run folder over and switch users), and the ruleset holds every
+    rule but the one of the try's own folder.
+    """
 
     def __init__(self, jail: TryJail) -> None:
         self._jail = jail
         self._ruleset: landlock.Ruleset | None = None
         self._error: OSError | None = None
         try:
+            forbid_gaining_privileges()
             self._ruleset = self._build()
         except OSError as error:
             self._error = error  # reported by the try that would have used it
@@ -81,7 +89,7 @@ class PreparedJail:
         if identity is not None and os.stat(folder).st_uid != identity[0]:
             hand_over(folder, *identity)  # once per execution: what its tries create is the user's already
         restrict = None if self._jail.rules is None else functools.partial(self._restrict, folder)
-        give_up_privileges(identity, restrict)
+        lose_privileges(identity, restrict)
 
     def _build(self) -> landlock.Ruleset | None:
         rules = self._jail.rules
