@@ -98,11 +98,11 @@ def rules_inside(closed: list[Path], granted: Iterable[Rule]) -> list[Rule]:
     return rules
 
 
-def list_entries(folder: Path) -> list[str]:
-    """Name the entries of ``folder`` but its symbolic links; none when it cannot be listed."""
+def list_entries(folder: Path) -> list[tuple[str, int]]:
+    """Name the entries of ``folder`` but its symbolic links, with their inodes; none when it cannot be listed."""
     try:
         with os.scandir(folder) as entries:
-            return [entry.name for entry in entries if not entry.is_symlink()]
+            return sorted((entry.name, entry.inode()) for entry in entries if not entry.is_symlink())
     except OSError:  # missing, not a folder, or not ours to list
         return []
 
@@ -114,15 +114,20 @@ def _normal(path: Path) -> Path:
 
 
 class ExceptRules:
-    """:func:`rules_except` for this machine, made once and again only when a folder above a denied path changed.
+    """:func:`rules_except` for this machine, kept until an entry of a folder above a denied path changes.
 
     ``denied`` paths are resolved here. ``static`` grants (the interpreter's
     folders, say) are part of what is kept (:meth:`kept`); :meth:`inside`
-    makes the grants of one use.
+    makes the grants of one use. A folder whose time has not changed since it
+    was listed (and had not changed for :data:`SETTLED_NS` then) is not listed
+    again; one whose time changed is listed again, and the rules are made
+    again only if its entries (names and inodes) differ: a file made and
+    removed meanwhile (a database's journal) changes nothing.
     """
 
     def __init__(self, denied: Iterable[Path], static: Iterable[Rule], everything: int,
-                 list_dir: ListDir = list_entries, clock: Callable[[], int] = time.time_ns) -> None:
+                 list_dir: Callable[[Path], list[tuple[str, int]]] = list_entries,
+                 clock: Callable[[], int] = time.time_ns) -> None:
         self.closed = outermost(Path(path).resolve() for path in denied)
         self._static = [(Path(path).resolve(), access) for path, access in static]
         self.above = folders_above(self.closed)
@@ -130,7 +135,9 @@ class ExceptRules:
         self._list_dir = list_dir
         self._clock = clock
         self._kept: list[Rule] = []
-        self._seen: list[int | None] | None = None
+        self._listings: dict[Path, list[tuple[str, int]]] | None = None
+        self._trusted: dict[Path, int | None] = {}
+        """Each folder's time when it was listed, if no later change could have kept that time."""
 
     def kept(self) -> list[Rule]:
         """Return the rules that do not change between uses, made again first unless :meth:`fresh`."""
@@ -143,22 +150,44 @@ class ExceptRules:
         return rules_inside(self.closed, ((Path(os.path.realpath(path)), access) for path, access in granted))
 
     def fresh(self) -> bool:
-        """Whether no folder above a denied path has changed since the kept rules were made (a few ``stat`` calls)."""
-        return self._seen is not None and self._times() == self._seen
+        """Whether the folders above the denied paths hold the entries the kept rules were made from.
+
+        Costs a ``stat`` per folder, and a listing of those whose time changed.
+        """
+        if self._listings is None:
+            return False
+        for folder in self.above:
+            mtime = _mtime(folder)
+            if folder in self._trusted and self._trusted[folder] == mtime:
+                continue
+            now = self._clock()  # before listing: a change while listing shows next time
+            if self._list_dir(folder) != self._listings[folder]:
+                return False
+            self._trust(folder, mtime, now)
+        return True
 
     def scan(self) -> None:
         """Make the kept rules from the folders as they are now."""
-        times, now = self._times(), self._clock()  # before listing: a change while listing shows next time
-        self._kept = rules_beside(self.closed, self._list_dir, self._everything) + rules_inside(self.closed,
-                                                                                                 self._static)
-        settled = all(mtime is None or now - mtime > SETTLED_NS for mtime in times)
-        self._seen = times if settled else None
-
-    def _times(self) -> list[int | None]:
-        times: list[int | None] = []
+        self._trusted.clear()
+        self._listings = {}
         for folder in self.above:
-            try:
-                times.append(os.stat(folder).st_mtime_ns)
-            except OSError:
-                times.append(None)
-        return times
+            mtime, now = _mtime(folder), self._clock()
+            self._listings[folder] = self._list_dir(folder)
+            self._trust(folder, mtime, now)
+        listings = self._listings
+        names = lambda folder: [name for name, _ in listings[folder]]  # noqa: E731
+        self._kept = rules_beside(self.closed, names, self._everything) + rules_inside(self.closed, self._static)
+
+    def _trust(self, folder: Path, mtime: int | None, now: int) -> None:
+        """Trust ``folder``'s listing while its time stays ``mtime``, unless it changed too shortly before ``now``."""
+        if mtime is None or now - mtime > SETTLED_NS:
+            self._trusted[folder] = mtime
+        else:
+            self._trusted.pop(folder, None)
+
+
+def _mtime(folder: Path) -> int | None:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return None

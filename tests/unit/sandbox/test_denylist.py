@@ -89,7 +89,8 @@ def test_the_listing_leaves_out_symbolic_links_which_a_rule_would_follow(tmp_pat
     (tmp_path / "file").touch()
     (tmp_path / "to-home").symlink_to(tmp_path / "data")
 
-    assert sorted(list_entries(tmp_path)) == ["data", "file"]
+    assert [name for name, _ in list_entries(tmp_path)] == ["data", "file"]
+    assert dict(list_entries(tmp_path))["data"] == (tmp_path / "data").stat().st_ino
     assert list_entries(tmp_path / "missing") == []
 
 
@@ -118,13 +119,36 @@ def test_kept_rules_are_made_again_only_when_a_folder_on_the_way_changes(home: P
     assert rules.fresh()
 
 
-def test_a_listing_made_just_after_a_change_is_not_trusted(home: Path) -> None:
+def test_a_listing_made_just_after_a_change_is_checked_again_at_the_next_use(home: Path) -> None:
+    """An entry added in the same clock tick as the last change can leave the folder's time as it was."""
     changed = os.stat(home).st_mtime_ns
-    rules = ExceptRules([home / "aiflow"], [], ALL, clock=lambda: changed + SETTLED_NS // 2)
+    entries = list_entries(home)
+    listings: list[Path] = []
 
+    def listing(folder: Path) -> list[tuple[str, int]]:
+        listings.append(folder)
+        return list(entries) if folder == home else list_entries(folder)
+
+    rules = ExceptRules([home / "aiflow"], [], ALL, list_dir=listing, clock=lambda: changed + SETTLED_NS // 2)
+    rules.kept()
+    listings.clear()
+
+    assert rules.fresh() and listings.count(home) == 1  # listed again, found the same
+    entries.append(("made-in-the-same-tick", 1))
+    assert not rules.fresh()
+
+
+def test_a_file_made_and_removed_meanwhile_changes_nothing_but_a_folder_made_again_does(home: Path) -> None:
+    rules = ExceptRules([home / "aiflow"], [], ALL, clock=long_after_every_change)
     rules.kept()
 
-    assert not rules.fresh()  # an entry added in the same clock tick could leave the folder's time unchanged
+    (home / "aiflow.db-journal").touch()
+    (home / "aiflow.db-journal").unlink()
+    assert rules.fresh()
+
+    (home / "data").rename(home.parent / "old-data")  # kept: the new folder cannot take its inode
+    (home / "data").mkdir()
+    assert not rules.fresh()  # the rule on the old folder would not grant the new one
 
 
 def test_grants_of_one_use_and_static_grants_are_resolved_and_kept_only_inside(home: Path) -> None:
