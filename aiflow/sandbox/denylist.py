@@ -135,6 +135,8 @@ class ExceptRules:
         self._list_dir = list_dir
         self._clock = clock
         self._kept: list[Rule] = []
+        self.version = 0
+        """How many times the kept rules were made."""
         self._listings: dict[Path, list[tuple[str, int]]] | None = None
         self._trusted: dict[Path, int | None] = {}
         """Each folder's time when it was listed, if no later change could have kept that time."""
@@ -177,6 +179,7 @@ class ExceptRules:
         listings = self._listings
         names = lambda folder: [name for name, _ in listings[folder]]  # noqa: E731
         self._kept = rules_beside(self.closed, names, self._everything) + rules_inside(self.closed, self._static)
+        self.version += 1
 
     def _trust(self, folder: Path, mtime: int | None, now: int) -> None:
         """Trust ``folder``'s listing while its time stays ``mtime``, unless it changed too shortly before ``now``."""

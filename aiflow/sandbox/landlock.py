@@ -93,19 +93,18 @@ class Ruleset:
         (nothing below it is granted). A rule on a file (not a folder) grants
         only the rights a file can have.
         """
-        try:
-            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        except (FileNotFoundError, PermissionError):
-            return
-        try:
-            access &= self.handled
-            if not stat.S_ISDIR(os.fstat(fd).st_mode):
-                access &= _FILE_RIGHTS
-            rule = _PathBeneathAttr(access, fd)
-            _syscall(_SYS_ADD_RULE, ctypes.c_int(self._fd), ctypes.c_int(_RULE_PATH_BENEATH), ctypes.byref(rule),
-                     ctypes.c_uint32(0))
-        finally:
-            os.close(fd)
+        held = _hold(path, access)
+        if held is not None:
+            try:
+                self.add_held(*held)
+            finally:
+                os.close(held[0])
+
+    def add_held(self, fd: int, access: int) -> None:
+        """Grant ``access`` below the path open as ``fd`` (``O_PATH``), as :class:`HeldRules` holds them."""
+        rule = _PathBeneathAttr(access & self.handled, fd)
+        _syscall(_SYS_ADD_RULE, ctypes.c_int(self._fd), ctypes.c_int(_RULE_PATH_BENEATH), ctypes.byref(rule),
+                 ctypes.c_uint32(0))
 
     def enforce(self) -> None:
         """Confine this process (and every process it starts) for the rest of its life.
@@ -125,6 +124,44 @@ class Ruleset:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class HeldRules:
+    """Rules whose paths are held open: adding them to a ruleset then costs one system call each.
+
+    For a process that forks many confined children: it holds the rules once,
+    each child adds them to its ruleset, then closes its inherited copy
+    (:meth:`close`) before running anything else. Paths that are gone, or that
+    this process may not reach, are skipped, as by :meth:`Ruleset.allow`.
+    """
+
+    def __init__(self, rules: Iterable[tuple[Path, int]]) -> None:
+        self._held = [held for path, access in rules if (held := _hold(path, access)) is not None]
+
+    def add_to(self, ruleset: Ruleset) -> None:
+        """Add every rule to ``ruleset``."""
+        for fd, access in self._held:
+            ruleset.add_held(fd, access)
+
+    def close(self) -> None:
+        """Close the paths held (in this process)."""
+        for fd, _ in self._held:
+            os.close(fd)
+        self._held = []
+
+
+def _hold(path: Path, access: int) -> tuple[int, int] | None:
+    """Open ``path`` for a rule: its ``O_PATH`` descriptor and the rights a rule on it may grant."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except (FileNotFoundError, PermissionError):
+        return None
+    try:
+        is_folder = stat.S_ISDIR(os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, access if is_folder else access & _FILE_RIGHTS
 
 
 def restrict_self(

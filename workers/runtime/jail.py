@@ -11,10 +11,11 @@ own run folder (read and write) and the interpreter's folders (read) are
 granted (:mod:`aiflow.sandbox.denylist`). It keeps signals inside the try's
 domain (ABI 6+): a task cannot signal its worker, its fork server or another
 task; and, at every ABI, it cannot trace them or read their ``/proc`` files.
-TCP stays open. To cost a try little, the fork server keeps the rules
-(:meth:`TryJail.refresh`, made again only when a folder on the way to a
-protected one changed), and each spare builds its ruleset before its request
-comes (:meth:`TryJail.prepare`): the try itself adds one rule for its folder.
+TCP stays open. To cost a try little, the fork server keeps the rules, their
+paths held open (:meth:`TryJail.refresh`, made again only when a folder on
+the way to a protected one changed), and each spare begins its confinement
+before its request comes (:meth:`TryJail.prepare`): the try itself checks the
+folders on the way, adds one rule for its own folder and enforces.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class TryJail:
         if self.abi:
             readable = [(Path(path), landlock.READ_ONLY) for path in confinement.readable]
             self.rules = ExceptRules(map(Path, confinement.protected), readable, self.everything)
+        self.held: landlock.HeldRules | None = None
+        """The kept rules' paths, held open by the fork server (see :meth:`refresh`)."""
+        self._held_version = 0
         self.user_environment: dict[str, str] = {}
         """The variables naming the task user (``HOME``, ``USER``, ``LOGNAME``), when tasks switch to one."""
         if self.identity is not None:
@@ -49,12 +53,20 @@ class TryJail:
             self.user_environment = {"HOME": entry.pw_dir, "USER": entry.pw_name, "LOGNAME": entry.pw_name}
 
     def refresh(self) -> None:
-        """Make the kept rules again if a folder on the way to a protected one changed (before forking a spare)."""
-        if self.rules is not None:
-            self.rules.kept()
+        """Make the kept rules again if a folder on the way to a protected one changed (before forking a spare).
+
+        Their paths are held open, so that a spare adds each rule with one system call.
+        """
+        if self.rules is None:
+            return
+        kept = self.rules.kept()
+        if self.held is None or self._held_version != self.rules.version:
+            if self.held is not None:
+                self.held.close()
+            self.held, self._held_version = landlock.HeldRules(kept), self.rules.version
 
     def prepare(self) -> PreparedJail:
-        """Build the ruleset of the next try, ahead of its request (in a spare)."""
+        """Begin the next try's confinement, ahead of its request (in a spare)."""
         return PreparedJail(self)
 
 
@@ -73,9 +85,14 @@ class PreparedJail:
         self._error: OSError | None = None
         try:
             forbid_gaining_privileges()
-            self._ruleset = self._build()
+            self._ruleset = self._build(jail.held)
+            self._refresh()  # in case a folder changed since the fork; the try checks again
         except OSError as error:
             self._error = error  # reported by the try that would have used it
+        finally:
+            if jail.held is not None:
+                jail.held.close()  # this process's copies; the fork server keeps its own
+                jail.held = None
 
     def enter(self, folder: Path) -> None:
         """Confine this process, for good, to what the try in ``folder`` may use.
@@ -91,26 +108,34 @@ class PreparedJail:
         restrict = None if self._jail.rules is None else functools.partial(self._restrict, folder)
         lose_privileges(identity, restrict)
 
-    def _build(self) -> landlock.Ruleset | None:
+    def _build(self, held: landlock.HeldRules | None) -> landlock.Ruleset | None:
+        """A ruleset of the kept rules: those ``held`` open by the fork server, or else made here."""
         rules = self._jail.rules
         if rules is None:
             return None
         ruleset = landlock.Ruleset(self._jail.abi, tcp=False, scopes=landlock.SCOPE_SIGNAL)
         try:
-            for path, access in rules.kept():
-                ruleset.allow(path, access)
+            if held is not None:
+                held.add_to(ruleset)
+            else:
+                for path, access in rules.kept():
+                    ruleset.allow(path, access)
         except BaseException:
             ruleset.close()
             raise
         return ruleset
 
+    def _refresh(self) -> None:
+        """Build the ruleset again, here, if a folder on the way to a protected one has changed since."""
+        rules = self._jail.rules
+        if rules is not None and self._ruleset is not None and not rules.fresh():
+            self._ruleset.close()
+            self._ruleset = self._build(None)
+
     def _restrict(self, folder: Path) -> None:
+        self._refresh()  # a folder may have changed while this spare waited
         rules = self._jail.rules
         assert rules is not None and self._ruleset is not None
-        if not rules.fresh():  # a folder changed while this spare waited
-            self._ruleset.close()
-            self._ruleset = self._build()
-            assert self._ruleset is not None
         with self._ruleset:
             for path, access in rules.inside([(folder, self._jail.everything)]):
                 self._ruleset.allow(path, access)
