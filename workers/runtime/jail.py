@@ -105,6 +105,7 @@ class PreparedJail:
         identity = self._jail.identity
         if identity is not None and os.stat(folder).st_uid != identity[0]:
             hand_over(folder, *identity)  # once per execution: what its tries create is the user's already
+            let_through(folder.parent)
         restrict = None if self._jail.rules is None else functools.partial(self._restrict, folder)
         lose_privileges(identity, restrict)
 
@@ -140,3 +141,14 @@ class PreparedJail:
             for path, access in rules.inside([(folder, self._jail.everything)]):
                 self._ruleset.allow(path, access)
             self._ruleset.enforce()
+
+
+def let_through(folder: Path) -> None:
+    """Let every user pass through ``folder`` (search permission), not list it: a task user's way to its run folder.
+
+    The folder holding the executions' run folders is made private (0700) like
+    every folder the worker makes; each run folder stays its task user's alone.
+    """
+    mode = os.stat(folder).st_mode
+    if mode & 0o111 != 0o111:
+        os.chmod(folder, (mode & 0o7777) | 0o111)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -392,3 +393,49 @@ def test_landlock_alone_keeps_a_task_from_the_proc_files_of_processes_outside_it
             capture_output=True, text=True, check=True).stdout.strip() for abi in (0, landlock.abi_version())]
 
     assert outcomes == ["ok", "EACCES"]
+
+
+SWITCHED = textwrap.dedent("""\
+    import errno, json, os, sys
+    from pathlib import Path
+    from workers.runtime.confinement import TaskConfinement
+    from workers.runtime.jail import TryJail
+    work, run, config, abi = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    TryJail(TaskConfinement((65534, 65534), abi, (str(work),), ())).prepare().enter(run)
+    (run / "written").write_text("x")  # by its absolute path, as a task does
+    try:
+        open(config).read()
+        config_read = "ok"
+    except OSError as error:
+        config_read = errno.errorcode[error.errno]
+    print(json.dumps({"uid": os.getuid(), "groups": os.getgroups(), "config": config_read,
+                      "capabilities": open("/proc/self/status").read().split("CapEff:")[1].split()[0]}))
+""")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
+def test_a_root_try_switches_to_the_task_user_which_owns_its_run_folder_and_not_the_worker_s_files() -> None:
+    """The jail alone, in a process that imported everything beforehand: the task user need not run Python here."""
+    base = Path(tempfile.mkdtemp(prefix="aiflow-taskjail-", dir="/var/tmp"))
+    try:
+        base.chmod(0o711)
+        work = base / "work"
+        run = work / "runs" / "5"
+        for folder in (work, work / "runs", run):
+            folder.mkdir(mode=0o700)  # as a worker makes them
+        work.chmod(0o711)  # the task user must reach worker_work_dir (checked when the worker starts)
+        (run / "workflow.py").write_text("")
+        config = base / "aiflow_server.yaml"
+        config.write_text("worker_token: x\n")
+        config.chmod(0o600)
+        outcome = [json.loads(subprocess.run(
+            [sys.executable, "-c", SWITCHED, str(work), str(run), str(config), str(abi)],
+            capture_output=True, text=True, check=True).stdout) for abi in (0, landlock.abi_version())]
+
+        for seen in outcome:
+            assert (seen["uid"], seen["groups"], seen["capabilities"]) == (65534, [], "0000000000000000")
+            assert seen["config"] == "EACCES"  # file permissions alone keep it out, with or without Landlock
+        assert {path.stat().st_uid for path in (run, run / "workflow.py", run / "written")} == {65534}
+        assert (work / "runs").stat().st_mode & 0o777 == 0o711  # passed through, not listed
+    finally:
+        shutil.rmtree(base)
