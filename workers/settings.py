@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy.engine import make_url
+
 from aiflow.config import ServerConfig, aiflow_home
 from notification.config import PASSWORD_FILE, notification_home
 from notification.connection import normalize_url, with_password
@@ -22,9 +24,10 @@ class WorkerSettings:
 
     ``redis_url`` is the event bus and the Celery broker, with the password of
     the embedded server's password file when the configured URL carries none.
-    ``protected_paths`` are the folders task processes may not see (the homes,
-    the work and log folders); ``task_user`` and ``task_environment_drop`` are
-    the options of the same names.
+    ``protected_paths`` are what task processes may not see: the homes, the
+    work and log folders, and the server's data kept on this host (see
+    :func:`server_data`); ``task_user`` and ``task_environment_drop`` are the
+    options of the same names.
     """
 
     redis_url: str
@@ -67,5 +70,27 @@ class WorkerSettings:
             concurrency=config.local_executor_parallelism,
             task_user=config.task_user or None,
             task_environment_drop=config.task_environment_drop,
-            protected_paths=(aiflow_home(), notification_dir, work_dir, log_dir),
+            protected_paths=(aiflow_home(), notification_dir, work_dir, log_dir, *server_data(config)),
         )
+
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps next to a database, holding parts of it."""
+
+
+def server_data(config: ServerConfig) -> list[Path]:
+    """The server's data on this host, wherever configured: SQLite databases with their companions, a local blob store.
+
+    Every namespace's events, executions and packages are there (by default inside ``AIFLOW_HOME``).
+    """
+    paths = []
+    for uri in {config.metadata_backend_uri, config.state_backend_uri}:
+        url = make_url(uri)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+                and not url.database.startswith("file:"):
+            database = Path(url.database).expanduser()
+            paths += [database, *(database.with_name(database.name + suffix) for suffix in SQLITE_COMPANIONS)]
+    blob_store = urlsplit(config.blob_store_uri)
+    if blob_store.scheme in ("", "file"):
+        paths.append(Path(blob_store.path if blob_store.scheme else config.blob_store_uri).expanduser())
+    return sorted(paths)

@@ -2,8 +2,8 @@
 
 Namespace a's victim execution leaves a model in its run folder and a line in its log. Then an editor's
 task, in the editor's own namespace, dumps its environment and tries to read the worker's configuration,
-the Redis password file, the victim's run folder and log, and its worker's ``/proc/<pid>/environ``; the
-editor reads the task's log through the API.
+the Redis password file, the victim's run folder and log, its worker's ``/proc/<pid>/environ``, the SQLite
+database and the blob store (here outside ``AIFLOW_HOME``); the editor reads the task's log through the API.
 """
 
 from __future__ import annotations
@@ -56,6 +56,13 @@ def steal(path):
         return errno.errorcode[error.errno]
 
 
+def listing(path):
+    try:
+        return os.listdir(path)
+    except OSError as error:
+        return errno.errorcode[error.errno]
+
+
 def parent_of(pid):
     with open(f"/proc/{{pid}}/stat") as stat:
         return int(stat.read().rsplit(")", 1)[1].split()[1])
@@ -71,6 +78,8 @@ def attack():
         "victim_run": steal(os.path.join(os.path.dirname(here), "{victim}", "model.txt")),
         "victim_log": steal({victim_log!r}),
         "worker_environ": steal(f"/proc/{{parent_of(os.getppid())}}/environ"),
+        "database": steal({database!r}),
+        "blob_store": listing({blob_store!r}),
     }}), flush=True)
 
 
@@ -128,12 +137,14 @@ def test_a_task_reading_its_environment_and_the_worker_s_files_learns_nothing(
     stack = secured.stack
     source = ATTACK.format(config=str(stack.folder / "home" / "aiflow_server.yaml"),
                            password=str(Path(stack.env["NOTIFICATION_HOME"]) / PASSWORD_FILE), victim=victim[0],
-                           victim_log=str(victim[1]), name=f"attack_{whose}")
+                           victim_log=str(victim[1]), name=f"attack_{whose}",
+                           database=str(stack.folder / "aiflow.db"), blob_store=str(stack.folder / "blob"))
 
     log = log_of(editor, run(editor, namespace, f"attack_{whose}", source))
 
     assert line_after(log, "STOLEN ") == {"config": "EACCES", "password": "EACCES", "victim_run": "EACCES",
-                                          "victim_log": "EACCES", "worker_environ": "EACCES"}
+                                          "victim_log": "EACCES", "worker_environ": "EACCES", "database": "EACCES",
+                                          "blob_store": "EACCES"}
     environment = line_after(log, "ENVIRONMENT ")
     assert not [name for name in environment if name.upper().startswith(("AIFLOW_", "NOTIFICATION_", "CELERY_",
                                                                             "REDIS"))]

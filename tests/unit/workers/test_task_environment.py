@@ -1,4 +1,4 @@
-"""What task processes get of the worker's environment, what the worker knows as its secrets, and their confinement."""
+"""What task processes get of the worker's environment, what the worker knows as its secrets, what tasks may not see."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from aiflow.config import ServerConfig, aiflow_home
 from workers.runtime.confinement import TaskConfinement, task_base_environment
 from workers.runtime.environment import task_environment
-from workers.settings import WorkerSettings
+from workers.settings import WorkerSettings, server_data
 
 TOKEN = "tok-3f9a"
 PASSWORD = "p@ss/9"
@@ -79,3 +80,19 @@ def test_the_confinement_travels_to_the_fork_server_as_json() -> None:
 
     assert TaskConfinement.from_json(confinement.to_json()) == confinement
     assert TaskConfinement.from_json(replace(confinement, identity=None).to_json()).identity is None
+
+
+def test_tasks_may_not_see_the_homes_the_work_and_log_folders_nor_the_server_data(tmp_path: Path) -> None:
+    config = ServerConfig(log_dir="/srv/logs", worker_work_dir="/srv/work", blob_store_uri="file:///srv/blob",
+                          metadata_backend_uri="sqlite:////srv/db/aiflow.db",
+                          state_backend_uri="postgresql://u:p@db/state")
+
+    protected = WorkerSettings.from_config(config, notification_dir=tmp_path / "ns").protected_paths
+
+    assert set(protected) == {
+        aiflow_home(), tmp_path / "ns", Path("/srv/logs"), Path("/srv/work"), Path("/srv/blob"),
+        Path("/srv/db/aiflow.db"), Path("/srv/db/aiflow.db-wal"), Path("/srv/db/aiflow.db-shm"),
+        Path("/srv/db/aiflow.db-journal"),
+    }
+    assert server_data(ServerConfig(metadata_backend_uri="sqlite://", state_backend_uri="mysql://h/s",
+                                    blob_store_uri="s3://bucket")) == []
