@@ -18,6 +18,7 @@ holds the try's token, which the scheduler put in the job's message header
 from __future__ import annotations
 
 import logging
+import os
 import zipfile
 from contextlib import ExitStack
 from functools import cached_property
@@ -25,12 +26,13 @@ from pathlib import Path
 
 import redis
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from aiflow.backoff import Outage
 from aiflow.errors import InvalidInputError
 from aiflow.model.status import TaskStatus
 from aiflow.notification.task_runtime import TASK_RUNTIME_ENV, TaskRuntime
+from aiflow.sandbox import privileges
 from aiflow.try_token import TRY_TOKEN_HEADER
 from notification.client import NotificationClient
 from notification.connection import connect
@@ -43,7 +45,8 @@ from workers.packages import PackageCache, PackageError
 from workers.payloads import StartTask
 from workers.reports import SEND_ATTEMPT_S, TryReports, until_done
 from workers.run_folders import RunFolders
-from workers.runtime.forkserver import ForkServer
+from workers.runtime.confinement import TaskConfinement, decide_confinement, task_base_environment
+from workers.runtime.forkserver import ForkServer, task_python_path
 from workers.runtime.messages import Outcome
 from workers.runtime.supervisor import Supervisor
 from workers.runtime.try_process import TryProcess
@@ -77,9 +80,19 @@ class WorkerServices:
         return NotificationClient(self.settings.redis_url, retry_budget=SEND_ATTEMPT_S)
 
     @cached_property
+    def task_environment(self) -> dict[str, str]:
+        """The environment task processes start from: this process's, without the worker's secrets."""
+        return task_base_environment(self.settings, os.environ)
+
+    @cached_property
+    def task_confinement(self) -> TaskConfinement:
+        """The user, Landlock rules and protected folders of task processes."""
+        return decide_confinement(self.settings, task_python_path(self.task_environment))
+
+    @cached_property
     def fork_server(self) -> ForkServer:
         """The process that forks this worker process's task processes."""
-        return ForkServer()
+        return ForkServer(self.task_environment, self.task_confinement)
 
     @cached_property
     def run_folders(self) -> RunFolders:
@@ -102,15 +115,30 @@ class WorkerServices:
 def register_jobs(app: Celery, services: WorkerServices) -> None:
     """Add ``aiflow.start_task`` to ``app``, running with ``services``.
 
-    Each pool process starts its fork server as it starts, so that its first try does not wait for it.
+    The worker's main process decides how task processes are confined before
+    its pool forks (so each warning is logged once), and each process of the
+    worker is made undumpable (:func:`~aiflow.sandbox.privileges.forbid_tracing`):
+    a task without CAP_SYS_PTRACE cannot read the worker's memory or environment.
+    Each pool process starts its fork server as it starts, so that its first
+    try does not wait for it.
     """
 
     def start(task: Task, **kwargs: object) -> None:
         token = task.request.get(TRY_TOKEN_HEADER)
         start_task(services, StartTask.from_kwargs(kwargs), token if isinstance(token, str) else "")
 
+    def on_worker_init(sender: object, **_: object) -> None:
+        if getattr(sender, "app", None) is app:
+            privileges.forbid_tracing()
+            services.task_confinement  # noqa: B018 - decided (and warned about) once, before the pool forks
+
+    def on_process_init(**_: object) -> None:
+        privileges.forbid_tracing()
+        services.fork_server.start()
+
     app.task(name=START_TASK, shared=False, bind=True)(start)
-    worker_process_init.connect(lambda **_: services.fork_server.start(), weak=False)
+    worker_init.connect(on_worker_init, weak=False)
+    worker_process_init.connect(on_process_init, weak=False)
 
 
 def start_task(services: WorkerServices, job: StartTask, try_token: str = "") -> None:

@@ -84,6 +84,17 @@ class ServerConfig:
     worker_work_dir: str = option(
         "{AIFLOW_HOME}/worker", "Folder of a worker's package cache and the working folders of its tasks."
     )
+    task_user: str | None = option(
+        "nobody",
+        "User task processes run as when the worker runs as root (only if it can run the Python interpreter and "
+        "reach worker_work_dir); empty keeps the worker's user, without capabilities.",
+    )
+    task_environment_drop: str = option(
+        "",
+        "Names or shell patterns (separated by spaces or commas, e.g. DATABASE_URL *_PASSWORD) of the worker's "
+        "environment variables task processes do not get, besides those they never get: AIFLOW_*, NOTIFICATION_*, "
+        "CELERY_*, REDIS* and any whose value holds the worker token or the Redis password.",
+    )
     worker_run_retention: timedelta = option(
         timedelta(days=1),
         "How long a workflow execution's working folder on a worker outlives its last task (none running).",

@@ -1,11 +1,13 @@
 """Linux Landlock through ctypes: which ABI the kernel offers, and confining this process for good.
 
-A ruleset handles every access right the kernel's ABI knows; only the rules
-added here grant any of them back. So a confined process reads and executes
-only below its read-only paths, changes files only below its writable paths,
-opens no TCP connection and binds no TCP port (ABI 4), and (ABI 6) signals and
-reaches abstract unix sockets only inside its own domain. Landlock also keeps
-the process from tracing anything outside its domain, at every ABI.
+A :class:`Ruleset` handles every filesystem right the kernel's ABI knows; only
+the rules added to it grant any of them back. It may also handle TCP (ABI 4:
+no connection, no bound port) and scope signals and abstract unix sockets to
+the process's own domain (ABI 6). :func:`restrict_self` is the sandbox's
+allowlist: a confined process reads and executes only below its read-only
+paths, changes files only below its writable paths, and has no TCP and both
+scopes. Landlock also keeps a confined process from tracing anything outside
+its domain (``ptrace``, ``/proc/<pid>/environ``, ``/proc/<pid>/mem``), at every ABI.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
 READ_ONLY = EXECUTE | READ_FILE | READ_DIR
 """Rights of a read-only path: read, list and execute."""
 _NET_TCP = 0b11  # bind, connect
-_SCOPES = 0b11  # abstract unix sockets, signals
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -66,10 +68,106 @@ def handled_fs(abi: int) -> int:
     return (1 << (highest + 1)) - 1
 
 
+class Ruleset:
+    """A Landlock ruleset being built; :meth:`enforce` confines this process with it.
+
+    ``tcp`` makes the ruleset handle TCP bind and connect (denied, as no rule
+    grants them; ABI 4+); ``scopes`` (``SCOPE_*`` bits, ABI 6+) keeps signals
+    or abstract unix sockets inside the domain. What the ABI lacks is left out.
+    Close it (or leave the ``with`` block) once enforced or abandoned.
+
+    Raises:
+        OSError: the kernel refused the ruleset (Landlock absent or disabled).
+    """
+
+    def __init__(self, abi: int, *, tcp: bool, scopes: int = 0) -> None:
+        self.handled = handled_fs(abi)
+        attr = _RulesetAttr(self.handled, _NET_TCP if tcp and abi >= 4 else 0, scopes if abi >= 6 else 0)
+        size = 8 if abi < 4 else 16 if abi < 6 else 24
+        self._fd = _syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+
+    def allow(self, path: Path, access: int) -> None:
+        """Grant ``access`` (as far as the ABI handles it) below ``path``.
+
+        A path that is gone, or that this process may not reach, is skipped
+        (nothing below it is granted). A rule on a file (not a folder) grants
+        only the rights a file can have.
+        """
+        held = _hold(path, access)
+        if held is not None:
+            try:
+                self.add_held(*held)
+            finally:
+                os.close(held[0])
+
+    def add_held(self, fd: int, access: int) -> None:
+        """Grant ``access`` below the path open as ``fd`` (``O_PATH``), as :class:`HeldRules` holds them."""
+        rule = _PathBeneathAttr(access & self.handled, fd)
+        _syscall(_SYS_ADD_RULE, ctypes.c_int(self._fd), ctypes.c_int(_RULE_PATH_BENEATH), ctypes.byref(rule),
+                 ctypes.c_uint32(0))
+
+    def enforce(self) -> None:
+        """Confine this process (and every process it starts) for the rest of its life.
+
+        The caller must have set ``no_new_privs`` (or hold CAP_SYS_ADMIN).
+        """
+        _syscall(_SYS_RESTRICT_SELF, ctypes.c_int(self._fd), ctypes.c_uint32(0))
+
+    def close(self) -> None:
+        """Release the ruleset (an enforced confinement stays)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> Ruleset:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class HeldRules:
+    """Rules whose paths are held open: adding them to a ruleset then costs one system call each.
+
+    For a process that forks many confined children: it holds the rules once,
+    each child adds them to its ruleset, then closes its inherited copy
+    (:meth:`close`) before running anything else. Paths that are gone, or that
+    this process may not reach, are skipped, as by :meth:`Ruleset.allow`.
+    """
+
+    def __init__(self, rules: Iterable[tuple[Path, int]]) -> None:
+        self._held = [held for path, access in rules if (held := _hold(path, access)) is not None]
+
+    def add_to(self, ruleset: Ruleset) -> None:
+        """Add every rule to ``ruleset``."""
+        for fd, access in self._held:
+            ruleset.add_held(fd, access)
+
+    def close(self) -> None:
+        """Close the paths held (in this process)."""
+        for fd, _ in self._held:
+            os.close(fd)
+        self._held = []
+
+
+def _hold(path: Path, access: int) -> tuple[int, int] | None:
+    """Open ``path`` for a rule: its ``O_PATH`` descriptor and the rights a rule on it may grant."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except (FileNotFoundError, PermissionError):
+        return None
+    try:
+        is_folder = stat.S_ISDIR(os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, access if is_folder else access & _FILE_RIGHTS
+
+
 def restrict_self(
     abi: int, read_only: Iterable[Path], writable: Iterable[Path], devices: Iterable[Path] = ()
 ) -> None:
-    """Confine this process (and every process it starts) for the rest of its life.
+    """Confine this process as a sandbox: only these paths, no TCP, signals and abstract sockets in its domain.
 
     Paths that do not exist are skipped. ``devices`` are files read and
     written in place (``/dev/null``). The caller must have set ``no_new_privs``.
@@ -77,30 +175,11 @@ def restrict_self(
     Raises:
         OSError: the kernel refused the ruleset (Landlock absent, or a bad rule).
     """
-    fs = handled_fs(abi)
-    attr = _RulesetAttr(fs, _NET_TCP if abi >= 4 else 0, _SCOPES if abi >= 6 else 0)
-    size = 8 if abi < 4 else 16 if abi < 6 else 24
-    ruleset = _syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
-    try:
-        rules = [(p, READ_ONLY) for p in read_only] + [(p, fs) for p in writable]
-        rules += [(p, READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV) for p in devices]
-        for path, access in rules:
-            _add_rule(ruleset, path, access & fs)
-        _syscall(_SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0))
-    finally:
-        os.close(ruleset)
-
-
-def _add_rule(ruleset: int, path: Path, access: int) -> None:
-    try:
-        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return
-    try:
-        if not stat.S_ISDIR(os.fstat(fd).st_mode):
-            access &= _FILE_RIGHTS
-        rule = _PathBeneathAttr(access, fd)
-        _syscall(_SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH), ctypes.byref(rule),
-                 ctypes.c_uint32(0))
-    finally:
-        os.close(fd)
+    with Ruleset(abi, tcp=True, scopes=SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) as ruleset:
+        for path in read_only:
+            ruleset.allow(path, READ_ONLY)
+        for path in writable:
+            ruleset.allow(path, ruleset.handled)
+        for path in devices:
+            ruleset.allow(path, READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV)
+        ruleset.enforce()

@@ -13,6 +13,7 @@ import signal
 from dataclasses import dataclass
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_CAPBSET_READ = 23
@@ -21,6 +22,7 @@ _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAPABILITY_VERSION_3 = 0x20080522
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc_prctl, _libc_capset = _libc.prctl, _libc.capset  # looked up once, not in each forked child
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Limits:
 
 
 def _prctl(option: int, arg: int = 0) -> int:
-    result = int(_libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
+    result = int(_libc_prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
                              ctypes.c_ulong(0)))
     if result < 0:
         errno = ctypes.get_errno()
@@ -45,6 +47,17 @@ def _prctl(option: int, arg: int = 0) -> int:
 def set_parent_death_signal(signum: signal.Signals) -> None:
     """Have the kernel send ``signum`` to this process when the thread that started it ends."""
     _prctl(_PR_SET_PDEATHSIG, signum)
+
+
+def forbid_tracing() -> None:
+    """Clear this process's dumpable flag: only a holder of CAP_SYS_PTRACE may trace it or read its ``/proc`` files.
+
+    So a process of the same user without that capability (a capability-less
+    root one included) can neither attach to it nor read its
+    ``/proc/<pid>/environ`` or ``mem``. It also forbids core dumps. Children
+    forked later inherit the flag; a program executed later does not.
+    """
+    _prctl(_PR_SET_DUMPABLE, 0)
 
 
 def become_subreaper() -> None:
@@ -78,20 +91,21 @@ def drop_capability_bounding_set() -> None:
     that an execution could grant, and this does nothing.
     """
     cap = 0
-    while _capability_exists(cap):
-        try:
-            _prctl(_PR_CAPBSET_DROP, cap)
-        except PermissionError:
-            return
+    while (held := _in_bounding_set(cap)) is not None:
+        if held:
+            try:
+                _prctl(_PR_CAPBSET_DROP, cap)
+            except PermissionError:
+                return
         cap += 1
 
 
-def _capability_exists(cap: int) -> bool:
+def _in_bounding_set(cap: int) -> bool | None:
+    """Whether ``cap`` is in the bounding set; ``None`` when the kernel knows no such capability."""
     try:
-        _prctl(_PR_CAPBSET_READ, cap)
+        return _prctl(_PR_CAPBSET_READ, cap) == 1
     except OSError:
-        return False
-    return True
+        return None
 
 
 class _CapHeader(ctypes.Structure):
@@ -102,12 +116,15 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
+_CapDataPair = _CapData * 2  # made once: a forked child pays for what it makes first
+
+
 def drop_capabilities() -> None:
     """Clear the effective, permitted, inheritable and ambient capability sets of this process."""
     _prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL)
     header = _CapHeader(_CAPABILITY_VERSION_3, 0)
-    data = (_CapData * 2)()
-    if _libc.capset(ctypes.byref(header), data) != 0:
+    data = _CapDataPair()
+    if _libc_capset(ctypes.byref(header), data) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, os.strerror(errno))
 

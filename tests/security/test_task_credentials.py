@@ -163,8 +163,6 @@ def test_a_task_reaches_nothing_beyond_its_namespaces_events_with_its_credential
         assert json.loads(event["context"]) == {"workflow_execution_id": attacker}
 
 
-@pytest.mark.xfail(strict=True, reason="the worker still hands its own environment (the bus's URL with its "
-                   "password) to task processes; the clean task environment of issue 12 item 3 ends it")
 def test_a_task_reaches_nothing_with_what_its_environment_holds(secured: Secured, tmp_path: Path) -> None:
     results, _ = run_attack(secured, "a", tmp_path / "report.json", from_environment=True)
 

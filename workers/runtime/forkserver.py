@@ -18,7 +18,10 @@ Each message travels on a Unix ``SOCK_SEQPACKET`` socket:
   ``exit`` means the server ended first: the exit was not seen.
 
 The server ends when the worker process does (its socket closes), and its
-children receive SIGTERM when it ends.
+children receive SIGTERM when it ends. It starts with the task processes'
+environment (:func:`workers.runtime.confinement.task_base_environment`: none
+of the worker's secrets) and the worker's :class:`TaskConfinement`, which
+each child applies before the try's code runs (:mod:`workers.runtime.jail`).
 """
 
 from __future__ import annotations
@@ -32,8 +35,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import workers
+
+if TYPE_CHECKING:
+    from workers.runtime.confinement import TaskConfinement
 
 FD_COUNT = 3
 """File descriptors sent with each request: output pipe, message pipe, status socket."""
@@ -80,10 +87,21 @@ class ForkedChild:
         return message[1] if message and message[0] == "exit" else None
 
 
-class ForkServer:
-    """The fork server of this worker process, started on first use and again if it died."""
+def task_python_path(environ: Mapping[str, str]) -> list[str]:
+    """The ``PYTHONPATH`` of task processes: the folder holding AIFlow's packages, then ``environ``'s."""
+    package_root = str(Path(workers.__file__).resolve().parents[1])
+    return [package_root, *filter(None, environ.get("PYTHONPATH", "").split(os.pathsep))]
 
-    def __init__(self) -> None:
+
+class ForkServer:
+    """The fork server of this worker process, started on first use and again if it died.
+
+    Its children start from ``environment`` and are confined as ``confinement`` says.
+    """
+
+    def __init__(self, environment: Mapping[str, str], confinement: TaskConfinement) -> None:
+        self._environment = dict(environment)
+        self._confinement = confinement
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
@@ -131,13 +149,13 @@ class ForkServer:
             return self._socket
         self._close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_root = str(Path(workers.__file__).resolve().parents[1])
-        python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        python_path = os.pathsep.join(task_python_path(self._environment))
         with theirs:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "workers.runtime.zygote", str(theirs.fileno()), str(os.getpid())],
+                [sys.executable, "-m", "workers.runtime.zygote", str(theirs.fileno()), str(os.getpid()),
+                 self._confinement.to_json()],
                 stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), cwd="/",
-                env={**os.environ, "PYTHONPATH": python_path, "PYTHONUNBUFFERED": "1"},
+                env={**self._environment, "PYTHONPATH": python_path, "PYTHONUNBUFFERED": "1"},
             )
         self._socket = ours
         return ours

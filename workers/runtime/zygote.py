@@ -1,4 +1,4 @@
-"""The fork server: ``python -m workers.runtime.zygote FD PARENT``, one per worker process.
+"""The fork server: ``python -m workers.runtime.zygote FD PARENT CONFINEMENT``, one per worker process.
 
 It imports the runtime and the common operators once, then keeps a *spare*: a
 child forked ahead of time that already leads a session of its own and waits
@@ -14,6 +14,14 @@ fork copies no lock held by another thread.
 Children receive SIGTERM when the server ends (their operator then stops, as on
 a stop request). The server ends when its worker process (``PARENT``) does:
 its socket hangs up, and the kernel also sends it SIGTERM.
+
+``CONFINEMENT`` is the worker's :class:`~workers.runtime.confinement.TaskConfinement`
+as JSON. The server keeps its Landlock rules, a spare builds its ruleset before
+its request comes, and the try's process confines itself before the try's code
+runs (:mod:`workers.runtime.jail`). The server and its children are not
+dumpable: a process without CAP_SYS_PTRACE can neither trace them nor read
+their ``/proc`` files, so a task cannot reach into the spare that will run
+another namespace's try.
 """
 
 from __future__ import annotations
@@ -29,8 +37,12 @@ from billiard.util import set_pdeathsig
 
 import aiflow.operators.bash  # noqa: F401 - imported once here rather than in every child
 import aiflow.operators.python  # noqa: F401
+from aiflow.sandbox import privileges
+from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
 from workers.runtime import child
+from workers.runtime.confinement import TaskConfinement
 from workers.runtime.forkserver import FD_COUNT, MAX_REQUEST_BYTES, ForkRequest
+from workers.runtime.jail import PreparedJail, TryJail
 
 TAKEN = b"taken"
 """What a spare tells the server, with its status socket, when it has taken a request."""
@@ -41,8 +53,9 @@ _HUNG_UP = select.POLLHUP | select.POLLERR
 class Zygote:
     """Keeps a spare child ready and reports the exits of the children that took requests."""
 
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, control: socket.socket, jail: TryJail) -> None:
         self._control = control
+        self._jail = jail
         self._children: dict[int, socket.socket] = {}
         self._spare: tuple[int, socket.socket] | None = None
         self._poller = select.poll()
@@ -71,6 +84,7 @@ class Zygote:
                 self._fork_spare()
 
     def _fork_spare(self) -> None:
+        self._jail.refresh()
         link, spare_link = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         server = os.getpid()
         pid = os.fork()
@@ -79,7 +93,7 @@ class Zygote:
             try:
                 link.close()
                 self._forget()
-                code = _spare(self._control, spare_link, server)
+                code = _spare(self._control, spare_link, server, self._jail)
             except BaseException:
                 traceback.print_exc()  # to the try's log once the spare has taken a request
             finally:
@@ -132,8 +146,8 @@ class Zygote:
                     _send_quietly(status, f"exit {os.waitstatus_to_exitcode(wait_status)}")
 
 
-def _spare(control: socket.socket, link: socket.socket, server: int) -> int:
-    """Lead a session of its own, wait for a request, hand over its status socket, run the try."""
+def _spare(control: socket.socket, link: socket.socket, server: int, jail: TryJail) -> int:
+    """Lead a session of its own, prepare the try's confinement, wait for a request, run the try."""
     os.setsid()
     set_pdeathsig(signal.SIGTERM)
     if os.getppid() != server:
@@ -141,6 +155,7 @@ def _spare(control: socket.socket, link: socket.socket, server: int) -> int:
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # line-buffered, as the log reads lines
     sys.stderr = open(2, "w", buffering=1, closefd=False)
     child.configure_logging()  # to file descriptor 1, which becomes the try's output pipe
+    prepared = jail.prepare()
     message, fds, _, _ = socket.recv_fds(control, MAX_REQUEST_BYTES, FD_COUNT)
     if not message:
         return 0  # the worker process ended
@@ -150,17 +165,30 @@ def _spare(control: socket.socket, link: socket.socket, server: int) -> int:
     control.close()
     with socket.socket(fileno=status_fd) as status:
         status.sendall(f"pid {os.getpid()}".encode())
-    return _run_try(ForkRequest.from_bytes(message), output, messages)
+    return _run_try(ForkRequest.from_bytes(message), output, messages, prepared, server, jail.user_environment)
 
 
-def _run_try(request: ForkRequest, output: int, messages: int) -> int:
-    """Write to the try's output pipe, move to its folder and environment, run it; return the exit code."""
+def _run_try(request: ForkRequest, output: int, messages: int, prepared: PreparedJail, server: int,
+             user_environment: dict[str, str]) -> int:
+    """Write to the try's output pipe, move to its folder, confine itself, take its environment, run it.
+
+    Returns the exit code.
+    """
     os.dup2(output, 1)
     os.dup2(output, 2)
     os.close(output)
     os.chdir(request.folder)
+    try:
+        prepared.enter(request.folder)
+    except OSError as error:
+        print(f"[aiflow] the task process could not confine itself, so the task did not run: {error}", flush=True)
+        return EXIT_CANNOT_CONFINE
+    set_pdeathsig(signal.SIGTERM)  # a change of user cleared it
+    if os.getppid() != server:
+        return 1  # the server ended meanwhile
     sys.path[0] = str(request.folder)
     os.environ.update(request.env)
+    os.environ.update(user_environment)
     try:
         return child.main(request.workflow_file, messages)
     finally:
@@ -176,13 +204,14 @@ def _send_quietly(status: socket.socket, message: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Serve the worker process ``argv[2]`` on the socket ``argv[1]``."""
+    """Serve the worker process ``argv[2]`` on the socket ``argv[1]``, confining tries as ``argv[3]`` says."""
     control, parent = socket.socket(fileno=int(argv[1])), int(argv[2])
     set_pdeathsig(signal.SIGTERM)
     if os.getppid() != parent:
         return 1  # the worker process died before the signal was armed
+    privileges.forbid_tracing()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the worker; it then closes the socket
-    Zygote(control).serve()
+    Zygote(control, TryJail(TaskConfinement.from_json(argv[3]))).serve()
     return 0
 
 

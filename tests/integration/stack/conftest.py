@@ -68,6 +68,18 @@ def stack(api_server: str, scheduler: None, tmp_path: Path) -> Iterator[WorkerPr
         yield worker
 
 
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    """A folder the test and its tasks share.
+
+    Tasks cannot add files directly in ``tmp_path``: it holds the worker's folders (``AIFLOW_HOME``, the logs),
+    and a task may use nothing of those, nor add entries in the folders on the way to them.
+    """
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    return folder
+
+
 def write_workflow(folder: Path, source: str, name: str = "workflow.py") -> str:
     path = folder / name
     path.write_text(source, encoding="utf-8")

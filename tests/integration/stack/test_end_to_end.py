@@ -66,9 +66,9 @@ def test_the_quickstart_runs_to_four_successful_tasks(stack: WorkerProcess, tmp_
 
 
 def test_a_task_whose_worker_is_killed_fails_then_its_retry_succeeds_on_a_live_worker(
-    stack: WorkerProcess, tmp_path: Path
+    stack: WorkerProcess, tmp_path: Path, shared: Path
 ) -> None:
-    marker = tmp_path / "first-try-started"
+    marker = shared / "first-try-started"
     ops.upload_workflows(write_workflow(tmp_path, FLAKY.format(marker=marker)))
     execution_id = ops.start_workflow_execution("survives_a_dead_worker")
     wait_until(marker.exists, timeout=30, message="the first try to start")
@@ -160,8 +160,10 @@ with Workflow(name="custom_condition") as workflow:
 '''
 
 
-def test_a_listening_task_receives_the_events_another_task_sends(stack: WorkerProcess, tmp_path: Path) -> None:
-    output = tmp_path / "predictions.txt"
+def test_a_listening_task_receives_the_events_another_task_sends(
+    stack: WorkerProcess, tmp_path: Path, shared: Path
+) -> None:
+    output = shared / "predictions.txt"
     ops.upload_workflows(write_workflow(tmp_path, LISTENING.format(output=output)))
 
     execution_id = ops.start_workflow_execution("tutorial_shaped")

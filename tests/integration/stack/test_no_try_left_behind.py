@@ -142,9 +142,9 @@ with Workflow(name="cut_off") as workflow:
 
 
 def test_a_worker_cut_off_past_the_heartbeat_timeout_ends_its_lost_try_when_back(
-    services: None, bus: NotificationClient, tmp_path: Path
+    services: None, bus: NotificationClient, tmp_path: Path, shared: Path
 ) -> None:
-    marker = tmp_path / "runs.txt"
+    marker = shared / "runs.txt"
     with WorkerProcess(tmp_path / "worker.log"):
         ops.upload_workflows(write_workflow(tmp_path, CUT_OFF.format(marker=marker)))
         execution_id = ops.start_workflow_execution("cut_off")

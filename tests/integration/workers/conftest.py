@@ -97,7 +97,8 @@ with Workflow(name="{WORKFLOW}") as workflow:
     PythonOperator(name="keep_runtime", python_callable=keep_runtime)
     PythonOperator(name="looper", python_callable=loop_with_a_child)
     PythonOperator(name="python_exit3", python_callable=exit_3)
-    BashOperator(name="wait_for_go", bash_command='while [ ! -e "$AIFLOW_TEST_GO_FILE" ]; do sleep 0.05; done')
+    # Task processes get no AIFLOW_* variable of the worker: the go file is named by a plain one.
+    BashOperator(name="wait_for_go", bash_command='while [ ! -e "$TEST_GO_FILE" ]; do sleep 0.05; done')
 """
 
 HELPERS_FILE = """

@@ -69,7 +69,7 @@ def test_a_final_report_that_cannot_be_sent_arrives_once_redis_is_back(
     go = tmp_path / "go"
     with TcpProxy(redis_server.port) as proxy:
         monkeypatch.setenv("AIFLOW_NOTIFICATION_SERVER_URI", proxy.url(redis_url))
-        monkeypatch.setenv("AIFLOW_TEST_GO_FILE", str(go))
+        monkeypatch.setenv("TEST_GO_FILE", str(go))
         with WorkerProcess(tmp_path / "worker.log") as worker:
             job = jobs.start("wait_for_go", task_execution_id=43)
             wait_for_status(bus, job, "RUNNING")

@@ -12,17 +12,21 @@ from pathlib import Path
 import psutil
 import pytest
 
+from aiflow.config import load_server_config
 from aiflow.model.status import TaskStatus
 from aiflow.notification.notification_client import TASK_RUNTIME_ENV, TaskRuntime
 from tests.integration.workers.conftest import ENTRY, WORKFLOW, sleeping_processes
 from tests.support import process_running, wait_until
-from workers.runtime.forkserver import ForkServer
+from workers.runtime.confinement import decide_confinement
+from workers.runtime.forkserver import ForkServer, task_python_path
 from workers.runtime.try_process import TryProcess
+from workers.settings import WorkerSettings
 
 
 @pytest.fixture
 def server() -> Iterator[ForkServer]:
-    fork_server = ForkServer()
+    settings = WorkerSettings.from_config(load_server_config())
+    fork_server = ForkServer(os.environ, decide_confinement(settings, task_python_path(os.environ)))
     yield fork_server
     fork_server.close()
 

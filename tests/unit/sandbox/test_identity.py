@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aiflow.sandbox.identity import interpreter_usable_by, sandbox_identity
+from aiflow.sandbox.identity import interpreter_usable_by, sandbox_identity, unprivileged_identity
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
 
@@ -17,9 +17,9 @@ root_only = pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs 
 @pytest.fixture(autouse=True)
 def fresh_checks() -> Iterator[None]:
     """Forget what earlier tests found (the checks are made once per process)."""
-    sandbox_identity.cache_clear()
+    unprivileged_identity.cache_clear()
     yield
-    sandbox_identity.cache_clear()
+    unprivileged_identity.cache_clear()
 
 
 def test_no_user_keeps_the_current_one() -> None:
