@@ -9,13 +9,13 @@ counter and so are totally ordered across keys and namespaces.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import redis
 from redis.typing import KeyT, StreamIdT
@@ -96,6 +96,33 @@ class NotificationClient:
             InvalidInputError: a field is not text, the key or namespace is empty, or a
                 field is over its bound (:mod:`notification.limits`); nothing is stored.
         """
+        keys, args = self._send_call(event, request_id)
+        offset, create_time = self._call(lambda: self._send(keys=keys, args=args))
+        return replace(event, offset=int(offset), create_time=int(create_time))
+
+    def send_events(self, sends: Sequence[tuple[Event, str | None]]) -> list[Event]:
+        """Store each ``(event, request_id)`` in order, in one round trip; return them as :meth:`send_event` does.
+
+        Every event is checked before any is stored. A retry after a dropped connection sends them all
+        again under the same request ids, so none is stored twice.
+
+        Raises:
+            InvalidInputError: as :meth:`send_event`, for any of the events; nothing is stored.
+        """
+        calls = [self._send_call(event, request_id) for event, request_id in sends]
+
+        def send_all() -> list[Any]:
+            pipe = self._redis.pipeline(transaction=False)
+            for keys, args in calls:
+                self._send(keys=keys, args=args, client=pipe)
+            return pipe.execute()
+
+        replies = self._call(send_all) if calls else []
+        return [replace(event, offset=int(offset), create_time=int(create_time))
+                for (event, _), (offset, create_time) in zip(sends, replies, strict=True)]
+
+    def _send_call(self, event: Event, request_id: str | None) -> tuple[list[str], list[str | int]]:
+        """Check ``event`` and return the keys and arguments of its send script."""
         check_event(event, self._max_value_bytes)
         keys = [
             self._keys.meta, self._keys.log, self._keys.key_stream(event.key),
@@ -103,9 +130,7 @@ class NotificationClient:
         ]
         if event.namespace is not None:
             keys.append(self._keys.namespace_stream(event.namespace))
-        args: list[str | int] = [self._retry_window_ms, self._retention_ms, LAYOUT_VERSION, *encode_fields(event)]
-        offset, create_time = self._call(lambda: self._send(keys=keys, args=args))
-        return replace(event, offset=int(offset), create_time=int(create_time))
+        return keys, [self._retry_window_ms, self._retention_ms, LAYOUT_VERSION, *encode_fields(event)]
 
     def list_events(
         self,

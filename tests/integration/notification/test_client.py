@@ -69,6 +69,27 @@ def test_time_to_offset_splits_events_by_create_time(client: NotificationClient)
     assert client.list_events("k", begin_time=split) == second
 
 
+def test_events_sent_together_are_stored_in_order_and_once_under_their_request_ids(
+    client: NotificationClient,
+) -> None:
+    sends = [(Event(key="k", value=str(i), namespace="ns"), f"req-{i}") for i in range(3)]
+
+    sent = client.send_events(sends)
+    again = client.send_events(sends)
+
+    assert [event.offset for event in sent] == [1, 2, 3] == [event.offset for event in again]
+    assert [(e.key, e.value, e.namespace) for e in client.list_events()] == [("k", "0", "ns"), ("k", "1", "ns"),
+                                                                             ("k", "2", "ns")]
+    assert client.send_events([]) == []
+
+
+def test_events_sent_together_are_all_checked_before_any_is_stored(client: NotificationClient) -> None:
+    with pytest.raises(InvalidInputError):
+        client.send_events([(Event(key="fine", value="v"), None), (Event(key="", value="v"), None)])
+
+    assert client.latest_offset() == 0
+
+
 def test_retried_send_with_the_same_request_id_stores_one_event(client: NotificationClient) -> None:
     first = client.send_event(Event(key="k", value="v"), request_id="req-1")
     retried = client.send_event(Event(key="k", value="v"), request_id="req-1")
