@@ -65,15 +65,26 @@ class StopWatch:
                 self._closed.wait(self._outage.failed(exc))
 
     def _listen(self) -> None:
-        """Subscribe, then read the stop key (so nothing is missed in between), then wait for a message."""
-        with self._client.pubsub(ignore_subscribe_messages=True) as pubsub:  # type: ignore[no-untyped-call]
+        """Subscribe, then read the stop key (so nothing is missed in between), then wait for a message.
+
+        The key is read only once Redis has confirmed the subscription: the key is read on another
+        connection, which Redis may serve first, and a stop published before the subscription took
+        effect would then be seen by neither.
+        """
+        with self._client.pubsub() as pubsub:  # type: ignore[no-untyped-call]
             pubsub.subscribe(self._channel)
+            while not self._done() and not _is(pubsub.get_message(timeout=LISTEN_WAIT), "subscribe"):
+                pass
             if self._control.stop_requested(*self._ids):
                 self.event.set()
             self._outage.succeeded()
             while not self._done():
-                if pubsub.get_message(timeout=LISTEN_WAIT) is not None:
+                if _is(pubsub.get_message(timeout=LISTEN_WAIT), "message"):
                     self.event.set()
 
     def _done(self) -> bool:
         return self._closed.is_set() or self.event.is_set()
+
+
+def _is(message: dict[str, object] | None, kind: str) -> bool:
+    return message is not None and message.get("type") == kind
