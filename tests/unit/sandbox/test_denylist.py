@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,24 @@ def long_after_every_change() -> int:
     return 2**62
 
 
+def settled_above(home: Path) -> Callable[[Path], list[tuple[str, int]]]:
+    """Real listings of ``home`` and below; the folders above it as first listed.
+
+    Other tests and processes add and remove entries in ``/tmp`` all the time: a test of freshness
+    must see only its own changes.
+    """
+    first: dict[Path, list[tuple[str, int]]] = {}
+
+    def listing(folder: Path) -> list[tuple[str, int]]:
+        if folder == home or home in folder.parents:
+            return list_entries(folder)
+        return list(first.setdefault(folder, list_entries(folder)))
+
+    return listing
+
+
 def test_kept_rules_are_made_again_only_when_a_folder_on_the_way_changes(home: Path) -> None:
-    rules = ExceptRules([home / "aiflow"], [], ALL, clock=long_after_every_change)
+    rules = ExceptRules([home / "aiflow"], [], ALL, list_dir=settled_above(home), clock=long_after_every_change)
     first = rules.kept()
     assert (home / "data", ALL) in first and rules.fresh()
 
@@ -124,10 +141,11 @@ def test_a_listing_made_just_after_a_change_is_checked_again_at_the_next_use(hom
     changed = os.stat(home).st_mtime_ns
     entries = list_entries(home)
     listings: list[Path] = []
+    above = settled_above(home)
 
     def listing(folder: Path) -> list[tuple[str, int]]:
         listings.append(folder)
-        return list(entries) if folder == home else list_entries(folder)
+        return list(entries) if folder == home else above(folder)
 
     rules = ExceptRules([home / "aiflow"], [], ALL, list_dir=listing, clock=lambda: changed + SETTLED_NS // 2)
     rules.kept()
@@ -139,7 +157,7 @@ def test_a_listing_made_just_after_a_change_is_checked_again_at_the_next_use(hom
 
 
 def test_a_file_made_and_removed_meanwhile_changes_nothing_but_a_folder_made_again_does(home: Path) -> None:
-    rules = ExceptRules([home / "aiflow"], [], ALL, clock=long_after_every_change)
+    rules = ExceptRules([home / "aiflow"], [], ALL, list_dir=settled_above(home), clock=long_after_every_change)
     rules.kept()
 
     (home / "aiflow.db-journal").touch()
