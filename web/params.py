@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from flask import request
 from werkzeug.routing import IntegerConverter
@@ -70,13 +71,10 @@ def object_field(body: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 def optional_int_arg(name: str, *, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
     """Return the integer query argument ``name``, or None when it is absent."""
-    text = request.args.get(name)
-    if text is None or text == "":
+    found = _number_arg(name, int, "an integer")
+    if found is None:
         return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidInputError(f"query argument {name!r} must be an integer, got {text!r}") from None
+    value, _ = found
     if not minimum <= value <= maximum:
         raise InvalidInputError(f"query argument {name!r} must be between {minimum} and {maximum}, got {value}")
     return value
@@ -84,16 +82,27 @@ def optional_int_arg(name: str, *, minimum: int = 0, maximum: int = MAX_INT) -> 
 
 def optional_float_arg(name: str, *, minimum: float = 0.0, maximum: float) -> float | None:
     """Return the number query argument ``name``, or None when it is absent."""
+    found = _number_arg(name, float, "a number")
+    if found is None:
+        return None
+    value, text = found
+    if not minimum <= value <= maximum:  # NaN fails too
+        raise InvalidInputError(f"query argument {name!r} must be between {minimum:g} and {maximum:g}, got {text!r}")
+    return value
+
+
+N = TypeVar("N", int, float)
+
+
+def _number_arg(name: str, convert: Callable[[str], N], kind: str) -> tuple[N, str] | None:
+    """Return the query argument ``name`` converted, with its text; None when it is absent."""
     text = request.args.get(name)
     if text is None or text == "":
         return None
     try:
-        value = float(text)
+        return convert(text), text
     except ValueError:
-        raise InvalidInputError(f"query argument {name!r} must be a number, got {text!r}") from None
-    if not minimum <= value <= maximum:  # NaN fails too
-        raise InvalidInputError(f"query argument {name!r} must be between {minimum:g} and {maximum:g}, got {text!r}")
-    return value
+        raise InvalidInputError(f"query argument {name!r} must be {kind}, got {text!r}") from None
 
 
 def optional_time_arg(name: str) -> datetime | None:
