@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import redis
 from redis.typing import KeyT, StreamIdT
@@ -30,7 +30,7 @@ from notification.limits import DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES, check_ev
 from notification.listener import BATCH as LISTEN_BATCH
 from notification.listener import Listener, ListenerProcessor, ListenerRegistrationId, StreamReply
 from notification.reading import event_filter, merge_by_offset, read_stream
-from notification.scripts import load_script
+from notification.scripts import ScriptCall, load_script, run_pipelined
 from notification.store_layout import LAYOUT_VERSION, has_namespace_streams
 
 __all__ = ["DEFAULT_MAX_VALUE_BYTES", "DEFAULT_RETRY_WINDOW", "MAX_KEY_BYTES", "NotificationClient"]
@@ -110,18 +110,11 @@ class NotificationClient:
             InvalidInputError: as :meth:`send_event`, for any of the events; nothing is stored.
         """
         calls = [self._send_call(event, request_id) for event, request_id in sends]
-
-        def send_all() -> list[Any]:
-            pipe = self._redis.pipeline(transaction=False)
-            for keys, args in calls:
-                self._send(keys=keys, args=args, client=pipe)
-            return pipe.execute()
-
-        replies = self._call(send_all) if calls else []
+        replies = self._call(lambda: run_pipelined(self._redis, self._send, calls))
         return [replace(event, offset=int(offset), create_time=int(create_time))
                 for (event, _), (offset, create_time) in zip(sends, replies, strict=True)]
 
-    def _send_call(self, event: Event, request_id: str | None) -> tuple[list[str], list[str | int]]:
+    def _send_call(self, event: Event, request_id: str | None) -> ScriptCall:
         """Check ``event`` and return the keys and arguments of its send script."""
         check_event(event, self._max_value_bytes)
         keys = [

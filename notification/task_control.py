@@ -24,7 +24,7 @@ from datetime import timedelta
 import redis
 
 from notification.keys import TaskKeys
-from notification.scripts import load_script
+from notification.scripts import load_script, run_pipelined
 
 CLAIM_TTL = timedelta(days=31)
 """How long a claim (and a stop key) outlives the last heartbeat of its try.
@@ -71,13 +71,9 @@ class TaskControl:
         runs, and the caller reports it STOPPED. False: its worker was asked to stop it, and reports
         the outcome itself.
         """
-        if not tries:
-            return []
-        pipe = self._client.pipeline(transaction=False)
-        for task_execution_id, try_number in tries:
-            keys = [self._keys.claim(task_execution_id, try_number), self._keys.stop(task_execution_id, try_number)]
-            self._stop(keys=keys, args=[_seconds(CLAIM_TTL)], client=pipe)
-        return [bool(reply) for reply in pipe.execute()]
+        calls = [([self._keys.claim(task_execution_id, try_number), self._keys.stop(task_execution_id, try_number)],
+                  [_seconds(CLAIM_TTL)]) for task_execution_id, try_number in tries]
+        return [bool(reply) for reply in run_pipelined(self._client, self._stop, calls)]
 
     def stop_requested(self, task_execution_id: int, try_number: int) -> bool:
         """Return whether a stop of the try has been requested."""

@@ -83,6 +83,28 @@ def test_events_sent_together_are_stored_in_order_and_once_under_their_request_i
     assert client.send_events([]) == []
 
 
+def test_events_sent_together_go_in_one_round_trip_without_asking_for_the_script(client: NotificationClient) -> None:
+    client.send_event(Event(key="k", value="loads the script"))
+    client.redis.config_resetstat()
+
+    client.send_events([(Event(key="k", value=str(i)), None) for i in range(3)])
+
+    commands = client.redis.info("commandstats")
+    assert commands["cmdstat_evalsha"]["calls"] == 3
+    assert not [name for name in commands if name.startswith("cmdstat_script")]
+
+
+def test_events_sent_together_reach_a_redis_that_forgot_the_scripts(client: NotificationClient) -> None:
+    """A restarted or flushed Redis knows no scripts: the batch loads the send script and goes again, once."""
+    client.send_event(Event(key="k", value="before"))
+    client.redis.script_flush()
+
+    sent = client.send_events([(Event(key="k", value=str(i)), f"req-{i}") for i in range(3)])
+
+    assert [event.offset for event in sent] == [2, 3, 4]
+    assert [e.value for e in client.list_events("k")] == ["before", "0", "1", "2"]
+
+
 def test_events_sent_together_are_all_checked_before_any_is_stored(client: NotificationClient) -> None:
     with pytest.raises(InvalidInputError):
         client.send_events([(Event(key="fine", value="v"), None), (Event(key="", value="v"), None)])
