@@ -134,14 +134,17 @@ class Dispatcher:
         return bool(self._published)
 
     def send(self, jobs: Sequence[OutboxJob]) -> int:
-        """Carry out ``jobs`` (committed in the outbox): stops first, then starts to the broker; return how many.
+        """Carry out ``jobs`` (committed in the outbox): starts to the broker, then stops; return how many.
 
-        A broker or Redis error propagates, and then none of them counts as sent.
+        Starts go first because a task start is what an event waits for; a restart's stop (one or
+        two round trips to Redis) follows within a millisecond, and it ends the old try whether or not
+        a worker took it in between. A broker or Redis error propagates, and then none of them counts
+        as sent.
         """
         if not jobs:
             return 0
-        self._stopper.stop([json.loads(job.payload) for job in jobs if job.kind == "stop"])
         self._publish([job for job in jobs if job.kind == "start"])
+        self._stopper.stop([json.loads(job.payload) for job in jobs if job.kind == "stop"])
         self._published += [job.id for job in jobs]
         logger.debug("Scheduler: sent %s jobs", len(jobs))
         return len(jobs)
