@@ -7,6 +7,7 @@ sequences them, survives their errors and stops when asked.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -143,6 +144,7 @@ class SchedulerLoop:
         offset = self._applier.recover()
         sent = self._dispatcher.send_unsent(self._clock())
         logger.info("Scheduler: resuming after offset %s (%s unsent jobs re-sent)", offset, sent)
+        gc.freeze()  # what is loaded by now lives as long as the process: full collections need not walk it
         return offset
 
     def _turn(self, offset: int) -> int:
