@@ -1,6 +1,7 @@
 """The fork server: ``python -m workers.runtime.zygote FD PARENT CONFINEMENT``, one per worker process.
 
-It imports the runtime and the common operators once, then keeps a *spare*: a
+It imports the runtime, the common operators and the ``ai_flow`` import paths of workflow files once
+(frozen out of the garbage collector's reach, so children do not copy them), then keeps a *spare*: a
 child forked ahead of time that already leads a session of its own and waits
 on the socket ``FD`` for a request (see :mod:`workers.runtime.forkserver`).
 The spare that takes a request hands its status socket to the server, becomes
@@ -26,6 +27,7 @@ another namespace's try.
 
 from __future__ import annotations
 
+import gc
 import os
 import select
 import signal
@@ -35,8 +37,10 @@ import traceback
 
 from billiard.util import set_pdeathsig
 
-import aiflow.operators.bash  # noqa: F401 - imported once here rather than in every child
+import ai_flow  # noqa: F401 - imported once here rather than in every child (workflow files' import paths)
+import aiflow.operators.bash  # noqa: F401
 import aiflow.operators.python  # noqa: F401
+import notification_service  # noqa: F401
 from aiflow.sandbox import privileges
 from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
 from workers.runtime import child
@@ -87,6 +91,7 @@ class Zygote:
         self._jail.refresh()
         link, spare_link = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         server = os.getpid()
+        gc.freeze()  # the spare's collections then never touch (and so copy) the server's objects
         pid = os.fork()
         if pid == 0:
             code = 1
