@@ -1,8 +1,9 @@
 """Scheduler benchmark: events applied, task starts dispatched, and event-to-job latency.
 
 It prints (a) events applied per second, (b) task starts and (b') restarts dispatched per second,
-(c) the latency from an event to its Celery job on the broker, and (d) what a custom condition
-costs per evaluation (in its sandboxed evaluator process) against a built-in one.
+(c) the latency from an event sent to an idle scheduler to its Celery job on the broker, and (d)
+what a custom condition costs per evaluation (in its sandboxed evaluator process) against a
+built-in one.
 
 Run: ``python bench/scheduler.py``. It starts a private Redis, uses a SQLite file in a temporary
 folder, and runs the real scheduler loop (lease, applier, dispatcher) in a thread.
@@ -14,6 +15,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -93,6 +95,11 @@ def counting(name: str, condition: Condition) -> Workflow:
     return workflow
 
 
+def _poll(done: Callable[[], bool]) -> None:
+    while not done():
+        time.sleep(0.002)  # benchmark polling; the scheduler runs in another thread
+
+
 class Bench:
     def __init__(self, db: Engine, bus: NotificationClient, redis_url: str) -> None:
         self.db, self.bus, self.redis_url = db, bus, redis_url
@@ -111,16 +118,18 @@ class Bench:
             return last_applied_offset(session)
 
     def wait_applied(self, offset: int) -> None:
-        while self.applied() < offset:
-            time.sleep(0.002)  # benchmark polling; the scheduler runs in another thread
+        _poll(lambda: self.applied() >= offset)
+
+    def wait_idle(self) -> None:
+        """Wait until the scheduler has applied every event on the log and marked every job sent."""
+        _poll(lambda: self.applied() >= self.bus.latest_offset() and not self._unsent())
 
     def time_until_sent(self) -> float:
         """Run the scheduler on the events waiting in the log; return seconds until all their jobs are sent."""
         last = self.bus.latest_offset()
         started = time.perf_counter()
         with self.scheduler():
-            while self.applied() < last or self._unsent():
-                time.sleep(0.002)  # benchmark polling; the scheduler runs in another thread
+            _poll(lambda: self.applied() >= last and not self._unsent())
             return time.perf_counter() - started
 
     def _unsent(self) -> int:
@@ -167,7 +176,12 @@ def restarts_dispatched_per_second(bench: Bench, rounds: int) -> float:
 
 
 def event_to_job_latency(bench: Bench, samples: int) -> list[float]:
-    """(c) Send ``latency`` to one execution and time until its first job reaches the Celery queue."""
+    """(c) Send ``latency`` to one execution and time until its start job reaches the Celery queue.
+
+    Each event is sent once the scheduler is idle: everything before it applied and every job
+    marked sent. So a sample is the latency of one event, not the wait behind the last one's
+    aftermath (its stop, and the STOPPED report of the try that never ran); (b') measures that.
+    """
     target = create_executions(bench.db, restartable("latency"), 1)[0]
     bench.start_all([target])
     bench.time_until_sent()  # every earlier job is on the queue before it is emptied
@@ -176,6 +190,7 @@ def event_to_job_latency(bench: Bench, samples: int) -> list[float]:
     latencies = []
     with bench.scheduler():
         for _ in range(samples):
+            bench.wait_idle()
             sent = time.perf_counter()
             bench.bus.send_event(Event(key="latency", context=f'{{"workflow_execution_id": {target}}}'))
             broker.brpop(["aiflow"], timeout=5)
