@@ -11,8 +11,10 @@ that renames the constraints instead.
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
@@ -27,3 +29,19 @@ class Base(DeclarativeBase):
     """Base class of the metadata tables."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+SINGLE_ROW_ID = 1
+"""The primary key of the only row of a :class:`SingleRow` table."""
+
+
+class SingleRow:
+    """Mixin of a table that holds one row, whose id a check constraint pins to :data:`SINGLE_ROW_ID`."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (CheckConstraint(f"id = {SINGLE_ROW_ID}", name="single_row"),)
+
+    #: The first column, as the revisions that create these tables have it.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=SINGLE_ROW_ID,
+                                    sort_order=-1)

@@ -13,25 +13,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from aiflow.errors import ConfigError
-from aiflow.metadata.base import Base
+from aiflow.metadata.base import SINGLE_ROW_ID, Base, SingleRow
 from aiflow.metadata.column_types import UTCDateTime, creation_time
 
-ROW_ID = 1
-"""The primary key of the table's only row."""
 STORE_ID_LENGTH = 64
 
 
-class StoreIdentity(Base):
+class StoreIdentity(SingleRow, Base):
     """The database's id and the event bus it is paired with (one row)."""
 
     __tablename__ = "store_identity"
-    __table_args__ = (CheckConstraint(f"id = {ROW_ID}", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=ROW_ID)
     database_id: Mapped[str] = mapped_column(String(STORE_ID_LENGTH), nullable=False)
     bus_id: Mapped[str | None] = mapped_column(
         String(STORE_ID_LENGTH), doc="Store id of the paired event bus; null before the first pairing."
@@ -47,9 +42,9 @@ def new_database_id() -> str:
 
 def ensure_identity(session: Session) -> StoreIdentity:
     """Return the identity row, giving the database a new id if the row is missing."""
-    row = session.get(StoreIdentity, ROW_ID)
+    row = session.get(StoreIdentity, SINGLE_ROW_ID)
     if row is None:
-        row = StoreIdentity(id=ROW_ID, database_id=new_database_id())
+        row = StoreIdentity(id=SINGLE_ROW_ID, database_id=new_database_id())
         session.add(row)
         session.flush()
     return row
@@ -61,7 +56,7 @@ def load_identity(session: Session) -> StoreIdentity:
     Raises:
         ConfigError: the database has none (its schema was never initialised).
     """
-    row = session.get(StoreIdentity, ROW_ID)
+    row = session.get(StoreIdentity, SINGLE_ROW_ID)
     if row is None:
         raise ConfigError("the metadata database has no identity: run 'aiflow db init'")
     return row

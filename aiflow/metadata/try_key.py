@@ -11,27 +11,22 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, LargeBinary
+from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aiflow.metadata.base import Base
+from aiflow.metadata.base import SINGLE_ROW_ID, Base, SingleRow
 from aiflow.metadata.column_types import creation_time
 from aiflow.metadata.session import session_scope
 
-ROW_ID = 1
-"""The primary key of the table's only row."""
 KEY_BYTES = 32
 
 
-class TryTokenKey(Base):
+class TryTokenKey(SingleRow, Base):
     """The HMAC key of try tokens (one row)."""
 
     __tablename__ = "try_token_key"
-    __table_args__ = (CheckConstraint(f"id = {ROW_ID}", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=ROW_ID)
     key: Mapped[bytes] = mapped_column(LargeBinary(), nullable=False)
     create_time: Mapped[datetime] = creation_time()
 
@@ -42,13 +37,13 @@ def try_token_key(engine: Engine) -> bytes:
     Callers keep it for their lifetime: it changes only with the database (``aiflow db reset``).
     """
     with session_scope(engine) as session:
-        row = session.get(TryTokenKey, ROW_ID)
+        row = session.get(TryTokenKey, SINGLE_ROW_ID)
         if row is not None:
             return row.key
     try:
         with session_scope(engine) as session:
-            session.add(TryTokenKey(id=ROW_ID, key=secrets.token_bytes(KEY_BYTES)))
+            session.add(TryTokenKey(id=SINGLE_ROW_ID, key=secrets.token_bytes(KEY_BYTES)))
     except IntegrityError:
         pass  # another process inserted it meanwhile: use theirs
     with session_scope(engine) as session:
-        return session.get_one(TryTokenKey, ROW_ID).key
+        return session.get_one(TryTokenKey, SINGLE_ROW_ID).key
