@@ -2,7 +2,8 @@
 
 The key is ``aiflow.task_status:<task name>`` (see :mod:`aiflow.model.internal.events`), so task
 rules of every execution expect the same key; the context names the execution, the task execution
-and the try, so the scheduler applies the report to that execution only.
+and the try, so the scheduler applies the report to that execution only. A worker's RUNNING report
+also names the worker (Celery's node name, e.g. ``celery@host``), which the try's timeline keeps.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class TaskStatusReport:
     error: str | None = None
     #: The scheduler found the try's worker gone (no heartbeat); the try may still run somewhere cut off.
     lost: bool = False
+    #: The worker that claimed the try (in RUNNING reports of workers).
+    worker: str | None = None
 
     def to_event(self, sender: str) -> Event:
         """Return the event that carries this report."""
@@ -41,6 +44,8 @@ class TaskStatusReport:
             context["error"] = self.error
         if self.lost:
             context["lost"] = True
+        if self.worker is not None:
+            context["worker"] = self.worker
         return Event(key=task_status_event_key(self.task_name), value=self.status.value,
                      namespace=self.namespace, sender=sender, context=json.dumps(context))
 
@@ -63,16 +68,18 @@ class TaskStatusReport:
                 task_execution_id=int(context["task_execution_id"]),
                 try_number=int(context["try_number"]),
                 status=TaskStatus(event.value),
-                error=_optional_text(context.get("error")),
+                error=_optional_text(context, "error"),
                 lost=context.get("lost") is True,
+                worker=_optional_text(context, "worker"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidInputError(f"malformed task status event at offset {event.offset}: {exc}") from None
 
 
-def _optional_text(value: object) -> str | None:
+def _optional_text(context: dict[str, object], name: str) -> str | None:
+    value = context.get(name)
     if value is not None and not isinstance(value, str):
-        raise TypeError(f"error must be a string, got {type(value).__name__}")
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
     return value
 
 

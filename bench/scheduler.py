@@ -45,6 +45,7 @@ from aiflow.model.state import ValueState, ValueStateDescriptor
 from aiflow.model.status import WorkflowStatus
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
+from aiflow.scheduler.announce import Announcer
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import LoopSettings, SchedulerLoop
@@ -110,7 +111,8 @@ class Bench:
         """Run a fresh scheduler loop in a thread until the ``with`` block ends."""
         applier = Applier(self.db, utcnow, PlanCache(), self._evaluators)
         loop = SchedulerLoop(self.bus, SchedulerLease(self.bus.redis, 5000), applier,
-                             Dispatcher(self.db, self._sender, self.bus), [], utcnow, LoopSettings(idle_wait_ms=100))
+                             Dispatcher(self.db, self._sender, self.bus), [], utcnow, LoopSettings(idle_wait_ms=100),
+                             announcer=Announcer(self.bus))
         return in_thread(loop.run, "scheduler")
 
     def applied(self) -> int:

@@ -73,6 +73,11 @@ class NotificationClient:
         """The underlying Redis client."""
         return self._redis
 
+    @property
+    def keys(self) -> EventKeys:
+        """The names of this bus's keys."""
+        return self._keys
+
     @classmethod
     def from_config(
         cls, config: NotificationConfig, home: Path, server_uri: str | None = None, retry_budget: float = RETRY_BUDGET_S

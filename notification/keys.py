@@ -1,7 +1,8 @@
 """The only place that names the event bus's Redis keys.
 
-Every key is ``<prefix>:events...`` (prefix ``aiflow`` by default, so tests and
-tenants can isolate themselves); nothing else in AIFlow builds these names.
+Every key is ``<prefix>:events...`` or ``<prefix>:task:...`` (prefix ``aiflow`` by default, so tests
+and tenants can isolate themselves), and the channel ``<prefix>:changes``; nothing else in AIFlow
+builds these names.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class EventKeys:
     def namespace_stream_prefix(self) -> str:
         """What every namespace stream's name starts with (the store upgrade appends namespaces to it)."""
         return f"{self.prefix}:events:ns:"
+
+    @property
+    def changes(self) -> str:
+        """The pub/sub channel on which the scheduler announces what each committed batch changed."""
+        return f"{self.prefix}:changes"
 
     def sent(self, request_id: str) -> str:
         """Marker of an already stored send, making retried sends idempotent."""

@@ -124,8 +124,9 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
     """
 
     def start(task: Task, **kwargs: object) -> None:
-        token = task.request.get(TRY_TOKEN_HEADER)
-        start_task(services, StartTask.from_kwargs(kwargs), token if isinstance(token, str) else "")
+        token, worker = task.request.get(TRY_TOKEN_HEADER), task.request.hostname
+        start_task(services, StartTask.from_kwargs(kwargs), token if isinstance(token, str) else "",
+                   worker if isinstance(worker, str) else None)
 
     def on_worker_init(sender: object, **_: object) -> None:
         if getattr(sender, "app", None) is app:
@@ -141,11 +142,12 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
     worker_process_init.connect(on_process_init, weak=False)
 
 
-def start_task(services: WorkerServices, job: StartTask, try_token: str = "") -> None:
+def start_task(services: WorkerServices, job: StartTask, try_token: str = "", worker: str | None = None) -> None:
     """Run the try unless another delivery or a stop claimed it; report its statuses.
 
     ``try_token`` is the try's credential, handed to its process alone; without one (a job not sent
-    by the scheduler) the try runs, but its event client refuses to work.
+    by the scheduler) the try runs, but its event client refuses to work. ``worker`` (Celery's node
+    name of this worker, e.g. ``celery@host``) is named in the RUNNING report.
     """
     settings = services.settings
     if not _claim(services, job):
@@ -161,7 +163,7 @@ def start_task(services: WorkerServices, job: StartTask, try_token: str = "") ->
     try:
         runtime = TaskRuntime(settings.api_server_address, try_token, job.namespace, job.workflow_name,
                               job.workflow_execution_id, job.task_name, job.task_execution_id, job.try_number)
-        _run_and_report(services, job, runtime, watch, TryReports(services.bus, job))
+        _run_and_report(services, job, runtime, watch, TryReports(services.bus, job, worker))
     finally:  # whatever happened, the try stops beating: reported, or else soon judged lost
         watch.close()
         heartbeat.end()

@@ -7,6 +7,7 @@ goes on meanwhile, so the scheduler does not judge it lost.
 
 RUNNING is sent by a thread of its own, so that supervising the try (stops, time-outs, output)
 never waits for Redis; the final report waits for it, so the log has RUNNING before the outcome.
+RUNNING names the worker that claimed the try (Celery's node name), for the try's timeline.
 """
 
 from __future__ import annotations
@@ -59,11 +60,12 @@ def until_done(call: Callable[[], T], outage: Outage, wait: Callable[[float], ob
 
 
 class TryReports:
-    """Sends the status reports of one try through ``bus``."""
+    """Sends the status reports of one try through ``bus``; ``worker`` names this worker in RUNNING."""
 
-    def __init__(self, bus: NotificationClient, job: TryPayload) -> None:
+    def __init__(self, bus: NotificationClient, job: TryPayload, worker: str | None = None) -> None:
         self._bus = bus
         self._job = job
+        self._worker = worker
         self._outage = Outage(logger, f"Worker: status report of {job.describe()}")
         self._running: threading.Thread | None = None
 
@@ -82,8 +84,10 @@ class TryReports:
 
     def _send(self, outcome: Outcome) -> None:
         job = self._job
+        worker = self._worker if outcome.status == TaskStatus.RUNNING else None
         report = TaskStatusReport(job.namespace, job.workflow_execution_id, job.task_name, job.task_execution_id,
-                                  job.try_number, outcome.status, outcome.error and outcome.error[:MAX_ERROR_CHARS])
+                                  job.try_number, outcome.status, outcome.error and outcome.error[:MAX_ERROR_CHARS],
+                                  worker=worker)
         request_id = f"{SENDER}:{job.task_execution_id}:{job.try_number}:{outcome.status.value}"
         until_done(lambda: self._bus.send_event(report.to_event(SENDER), request_id=request_id), self._outage)
         logger.info("Task %s: %s", job.describe(), outcome.describe())

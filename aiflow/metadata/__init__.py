@@ -17,7 +17,7 @@ from aiflow.metadata.definitions import (
     WorkflowSnapshot,
 )
 from aiflow.metadata.engine import create_engine, engine_from_config
-from aiflow.metadata.executions import TaskExecution, WorkflowExecution
+from aiflow.metadata.executions import TaskExecution, TaskTimelineStep, WorkflowExecution
 from aiflow.metadata.identity import StoreIdentity
 from aiflow.metadata.scheduler_state import (
     EventCheckpoint,
@@ -42,6 +42,7 @@ __all__ = [
     "RejectedEvent",
     "StoreIdentity",
     "TaskExecution",
+    "TaskTimelineStep",
     "TryTokenKey",
     "Workflow",
     "WorkflowEventTrigger",

@@ -96,3 +96,10 @@ def parent_id(target: str, *, index: bool = True, primary_key: bool = False) -> 
         index=index and not primary_key,
         primary_key=primary_key,
     )
+
+
+def clipped(text: str | None, limit: int) -> str | None:
+    """Return ``text`` cut to at most ``limit`` characters, ending with an ellipsis when it was cut."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit - 1] + "\u2026"

@@ -22,13 +22,14 @@ from aiflow.errors import AIFlowError
 from aiflow.metadata import checkpoint
 from aiflow.metadata.definitions import WorkflowSchedule
 from aiflow.metadata.queries import timers
-from aiflow.metadata.queries.executions import create_execution, fail_execution_rows, unfinished_execution_ids
+from aiflow.metadata.queries.executions import create_execution, unfinished_execution_ids
 from aiflow.metadata.queries.workflows import get_workflow_by_id
 from aiflow.metadata.session import session_scope
 from aiflow.model.action import TaskAction
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import WorkflowStatus
-from aiflow.scheduler import outbox, quarantine, timer_events
+from aiflow.scheduler import quarantine, timer_events
+from aiflow.scheduler.announce import Changes
 from aiflow.scheduler.batch import Batch
 from aiflow.scheduler.engine import engine
 from aiflow.scheduler.engine.decisions import Decision
@@ -71,6 +72,12 @@ class Applier:
         self.triggers = TriggerSet()
         #: The lease's fencing token; every commit is refused once a newer one has committed.
         self.fencing_token: int | None = None
+        self._changes = Changes()
+
+    def take_changes(self) -> Changes:
+        """Return what the transactions committed since the last call changed, to announce."""
+        changes, self._changes = self._changes, Changes()
+        return changes
 
     def recover(self) -> int:
         """Rebuild the routing indexes from the database; return the offset to resume after.
@@ -86,7 +93,9 @@ class Applier:
             for execution_id, namespace in self.router.broken:
                 self._step(batch, execution_id, lambda view: [], ExecutionType.EVENT, namespace)
             batch.finish()
-            return checkpoint.last_applied_offset(session)
+            offset = checkpoint.last_applied_offset(session)
+        self._changes.update(batch.changes)
+        return offset
 
     def apply(self, entries: list[LogEntry], sent_jobs: Sequence[int] = ()) -> list[OutboxJob]:
         """Apply ``entries`` (ascending offsets) in one transaction; return the outbox jobs to send.
@@ -116,7 +125,7 @@ class Applier:
                 self._fence(session)
                 applied = checkpoint.last_applied_offset(session)
                 batch = Batch(session, self._plans, self._clock(), scope)
-                outbox.mark_sent(session, sent_jobs, batch.now)
+                batch.mark_sent(sent_jobs)
                 fresh = [(entry, parse(entry)) for entry in entries if offset_of(entry) > applied]
                 if not scope.isolating:
                     batch.preload(self._concerned([happening for _, happening in fresh]))
@@ -127,21 +136,24 @@ class Applier:
                     checkpoint.advance(session, offset_of(fresh[-1][0]))
                 if trial:
                     raise _TrialOver
-                return jobs
         except _TrialOver:
             return []
+        self._changes.update(batch.changes)
+        return jobs
 
     def reject(self, entry: LogEntry, error: str, executions: Sequence[int], sent_jobs: Sequence[int]) -> None:
         """The last resort: record the entry as rejected, fail ``executions`` row by row, advance past it."""
         with session_scope(self._engine) as session:
             self._fence(session)
-            now = self._clock()
-            outbox.mark_sent(session, sent_jobs, now)
+            batch = Batch(session, self._plans, self._clock(), Scope())
+            batch.mark_sent(sent_jobs)
             if offset_of(entry) > checkpoint.last_applied_offset(session):
                 record_rejection(session, entry, error)
                 for execution_id in executions:
-                    fail_execution_rows(session, execution_id, error, now)
+                    batch.fail_rows(execution_id, self.router.namespace_of(execution_id), error)
                 checkpoint.advance(session, offset_of(entry))
+            batch.finish()
+        self._changes.update(batch.changes)
 
     def _fence(self, session: Session) -> None:
         if self.fencing_token is not None:
@@ -232,8 +244,8 @@ class Applier:
             self.triggers.refresh_workflow(batch.session, command.workflow_id)
         elif kind in _TASK_COMMANDS and execution_id is not None and command.task_name:
             action, task = _TASK_COMMANDS[kind], command.task_name
-            self._step(batch, execution_id, lambda view: engine.act_on_task(view, task, action), ExecutionType.MANUAL,
-                       namespace)
+            self._step(batch, execution_id, lambda view: engine.command_on_task(view, task, action),
+                       ExecutionType.MANUAL, namespace)
 
     def _step(self, batch: Batch, execution_id: int, step: Callable[[ExecutionView], list[Decision]],
               execution_type: ExecutionType, namespace: str | None, own_unit: bool = True) -> None:
@@ -262,7 +274,7 @@ class Applier:
         except Exception as exc:  # the quarantine's last resort: the rows themselves are bad
             if is_transient(exc):
                 raise
-            fail_execution_rows(batch.session, execution_id, error, batch.now)
+            batch.fail_rows(execution_id, self.router.namespace_of(execution_id), error)
             self.router.forget(execution_id)
             return
         if loaded is not None and _of_namespace(loaded.view, namespace):
@@ -292,7 +304,7 @@ _START_MISSED = ("its start command never reached the scheduler (the event bus w
 def _timer_step(timer: timer_events.TimerEvent) -> Callable[[ExecutionView], list[Decision]]:
     """What a timer event does to the execution it names."""
     if isinstance(timer, timer_events.PeriodicTick):
-        return lambda view: engine.act_on_task(view, timer.task_name, TaskAction.RESTART)
+        return lambda view: engine.fire_periodic(view, timer.task_name)
     if isinstance(timer, timer_events.RetryDue):
         return lambda view: engine.retry_due(view, timer.task_name, timer.task_execution_id, timer.try_number)
     if isinstance(timer, timer_events.ExecutionFault):

@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from aiflow.metadata.queries.executions import fail_execution_rows
 from aiflow.model.execution_type import ExecutionType
+from aiflow.scheduler import outbox
+from aiflow.scheduler.announce import Changes
 from aiflow.scheduler.engine.decisions import Decision
 from aiflow.scheduler.happenings import LogEntry
 from aiflow.scheduler.outbox import OutboxJob
 from aiflow.scheduler.plans import PlanCache
 from aiflow.scheduler.scope import Scope
+from aiflow.scheduler.timeline import Origin, last_step_id
 from aiflow.scheduler.views import LoadedExecution, load_executions
 from aiflow.scheduler.writer import DecisionWriter, save_rule_state
 from notification.event import Event
 
 
 class Batch:
-    """The views loaded while one transaction applies events, and the jobs it wrote."""
+    """The views loaded while one transaction applies events, the jobs it wrote, and what it changed.
+
+    :attr:`changes` lists the executions whose rows it changed and, after :meth:`finish`, the newest
+    timeline step: what to announce once the transaction commits.
+    """
 
     def __init__(self, session: Session, plans: PlanCache, now: datetime, scope: Scope) -> None:
         self.session = session
         self.now = now
         self.scope = scope
+        self.changes = Changes()
         self._plans = plans
         self._loaded: dict[int, LoadedExecution] = {}
         self._state_before: dict[int, dict[str, bytes]] = {}
         self._writer = DecisionWriter(session, now)
-        self._entry_time: int | None = None
+        self._entry: LogEntry | None = None
+        self._origin_of: LogEntry | None = None  # the entry the writer's origin was taken from
+        self._other_steps = 0  # timeline steps written by statements of their own (sent jobs, failed rows)
 
     def preload(self, execution_ids: set[int]) -> None:
         """Load the executions not loaded yet among ``execution_ids``, all with the same few queries."""
@@ -43,18 +55,38 @@ class Batch:
             self.preload({execution_id})
         return self._loaded.get(execution_id)
 
+    def mark_sent(self, job_ids: Sequence[int]) -> None:
+        """Mark jobs sent (with their timeline steps) in this transaction."""
+        self._other_steps += outbox.mark_sent(self.session, job_ids, self.now)
+
+    def fail_rows(self, execution_id: int, namespace: str | None, error: str) -> None:
+        """Fail an execution and its live tasks by plain row updates (the last resort; see the quarantine)."""
+        self._other_steps += fail_execution_rows(self.session, execution_id, error, self.now)
+        if namespace is not None:
+            self.changes.add(execution_id, namespace)
+
     def happened_at(self, entry: LogEntry) -> None:
-        """Date what the next steps write with the entry's time on the bus (the batch's time if it has none)."""
-        self._entry_time = entry.create_time if isinstance(entry, Event) else None
+        """Date and attribute what the next steps write to the entry (dated by the batch if it has no time)."""
+        self._entry = entry
 
     def write(self, loaded: LoadedExecution, decisions: list[Decision], execution_type: ExecutionType) -> None:
-        """Write one engine step's decisions about an execution, dated by :meth:`happened_at`."""
-        if decisions:
-            self._writer.at = datetime.fromtimestamp(self._entry_time / 1000, UTC) if self._entry_time else self.now
-            self._writer.write(loaded, decisions, execution_type)
+        """Write one engine step's decisions about an execution, dated and attributed by :meth:`happened_at`."""
+        if not decisions:
+            return
+        entry = self._entry if isinstance(self._entry, Event) else None
+        if entry is not self._origin_of:  # once per event, however many executions it concerns
+            self._origin_of = entry
+            self._writer.at = datetime.fromtimestamp(entry.create_time / 1000, UTC) \
+                if entry is not None and entry.create_time else self.now
+            self._writer.origin = Origin.of(entry) if entry is not None else Origin()
+        self._writer.write(loaded, decisions, execution_type)
+        self.changes.add(loaded.view.id, loaded.view.namespace)
 
     def finish(self) -> list[OutboxJob]:
-        """Write the changed rule states and the outbox; return the jobs to send after commit."""
+        """Write the changed rule states, the outbox and the timeline; return the jobs to send after commit."""
         for execution_id, loaded in self._loaded.items():
             save_rule_state(self.session, execution_id, self._state_before[execution_id], loaded.view.rule_state)
-        return self._writer.finish()
+        jobs = self._writer.finish()
+        if self._writer.steps_written or self._other_steps:
+            self.changes.last_step = last_step_id(self.session)
+        return jobs

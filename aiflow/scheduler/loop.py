@@ -1,8 +1,8 @@
-"""The scheduler's shell: read the log in order, apply each batch, send its jobs, run chores.
+"""The scheduler's shell: read the log in order, apply each batch, send its jobs, announce, run chores.
 
-The loop body is three calls (:class:`~aiflow.scheduler.apply.Applier`,
-:class:`~aiflow.scheduler.outbox.Dispatcher`, the chores); this module only
-sequences them, survives their errors and stops when asked.
+The loop body is four calls (:class:`~aiflow.scheduler.apply.Applier`,
+:class:`~aiflow.scheduler.outbox.Dispatcher`, :class:`~aiflow.scheduler.announce.Announcer`,
+the chores); this module only sequences them, survives their errors and stops when asked.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import redis
 
 from aiflow.backoff import Outage
 from aiflow.metadata.checkpoint import FencedOut
+from aiflow.scheduler.announce import Announcer, Changes
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.crash_points import EVENT_READ, OUTBOX_SENT, STATE_COMMITTED, crash_point
 from aiflow.scheduler.faults import is_transient
@@ -63,7 +64,7 @@ class SchedulerLoop:
     def __init__(
         self, log: EventLog, lease: SchedulerLease, applier: Applier, dispatcher: Dispatcher,
         chores: Sequence[Chore], clock: Callable[[], datetime], settings: LoopSettings = LoopSettings(),
-        outage: Outage | None = None, pairing: PairingCheck | None = None,
+        outage: Outage | None = None, pairing: PairingCheck | None = None, announcer: Announcer | None = None,
     ) -> None:
         self._log = log
         self._lease = lease
@@ -75,6 +76,8 @@ class SchedulerLoop:
         #: Shared with the chores that must know when Redis or the database was last away.
         self._outage = outage or Outage(logger, "Scheduler")
         self._pairing = pairing
+        #: Tells open pages what each committed batch changed (None: nobody is told).
+        self._announcer = announcer
 
     def run(self, stop: threading.Event) -> None:
         """Wait for the lease as a standby, then lead until ``stop`` is set or the lease is lost."""
@@ -148,7 +151,7 @@ class SchedulerLoop:
         return offset
 
     def _turn(self, offset: int) -> int:
-        """Apply the next batch (marking the jobs sent last turn), then send its jobs; then run the chores.
+        """Apply the next batch (marking the jobs sent last turn), send its jobs, announce it; then run the chores.
 
         While sent jobs wait to be marked, the turn waits only briefly for events, then marks them alone.
         """
@@ -157,16 +160,24 @@ class SchedulerLoop:
         entries = self._log.read_log(offset, self._settings.batch_size, wait_ms)
         if entries:
             crash_point(EVENT_READ)
-            jobs = self._applier.apply(entries, self._dispatcher.take_published())
+            sent, marked = self._dispatcher.take_published()
+            jobs = self._applier.apply(entries, sent)
             crash_point(STATE_COMMITTED)
             offset = entries[-1].offset or offset
             self._dispatcher.send(jobs)
             crash_point(OUTBOX_SENT)
+            changes = self._applier.take_changes()
+            changes.update(marked)
+            self._announce(changes)
         elif marks_waiting:
-            self._dispatcher.mark_published(self._clock())
+            self._announce(self._dispatcher.mark_published(self._clock()))
         for chore in self._chores:
             self._run_chore(chore)
         return offset
+
+    def _announce(self, changes: Changes) -> None:
+        if self._announcer is not None:
+            self._announcer.announce(changes)
 
     def _run_chore(self, chore: Chore) -> None:
         """Run a chore if due; its outages (and stores found not to belong together) stop the turn, its bugs do not."""

@@ -14,6 +14,7 @@ from aiflow.clock import utcnow
 from aiflow.config import ServerConfig
 from aiflow.evaluator.process import evaluator_pool
 from aiflow.metadata.engine import engine_from_config
+from aiflow.scheduler.announce import Announcer
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.chores import PeriodicTicker, RetryTimer, ScheduleTicker
 from aiflow.scheduler.engine.rules import CustomEvaluator
@@ -72,7 +73,7 @@ def build_scheduler(config: ServerConfig, engine: Engine, bus: NotificationClien
     pairing = PairingCheck(engine, bus)
     return SchedulerLoop(bus, lease, Applier(engine, utcnow, plans, evaluators), Dispatcher(engine, sender, bus),
                          [pairing, *build_chores(config, engine, bus, plans, outage)], utcnow,
-                         settings or LoopSettings(), outage, pairing)
+                         settings or LoopSettings(), outage, pairing, Announcer(bus))
 
 
 def run_scheduler(config: ServerConfig, stop: threading.Event) -> None:

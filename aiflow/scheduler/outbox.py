@@ -9,7 +9,8 @@
    (:mod:`aiflow.scheduler.stops`), so they reach a busy worker whatever queue the task used.
 3. **Marked sent** (:func:`mark_sent`) only once the broker or Redis took them, and then with the
    next transaction the scheduler commits anyway (:meth:`Dispatcher.take_published`), or on its
-   own when the log is idle.
+   own when the log is idle. Marking adds a ``start_sent`` or ``stop_sent`` step to the timeline of
+   each job's task execution, in the same statement for all of them.
 4. **Sent again after a crash** (:meth:`Dispatcher.send_unsent`, at recovery): harmless, because a
    worker claims each (task execution, try) once, and a stop carried out again reports the same
    thing under the same request id. A batch that fails raises, so its jobs stay unsent.
@@ -28,17 +29,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from celery import Celery
 from kombu.utils.uuid import uuid
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, literal, null, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from aiflow.metadata.column_types import UTCDateTime
+from aiflow.metadata.executions import TaskExecution, TaskTimelineStep
 from aiflow.metadata.scheduler_state import JobOutbox
 from aiflow.metadata.session import IN_CHUNK, session_scope
 from aiflow.metadata.try_key import try_token_key
+from aiflow.model.timeline import TimelineStep
+from aiflow.scheduler.announce import Changes
 from aiflow.scheduler.stops import TryStopper
+from aiflow.scheduler.timeline import last_step_id
 from aiflow.try_token import TRY_TOKEN_HEADER, mint
 from notification.client import NotificationClient
 from notification.keys import TaskKeys
@@ -79,6 +86,18 @@ _UNSENT = select(JobOutbox.id, JobOutbox.kind, JobOutbox.queue, JobOutbox.payloa
     JobOutbox.sent_time.is_(None)).order_by(JobOutbox.id)
 _MARK_SENT = (update(JobOutbox).where(JobOutbox.id.in_(bindparam("ids", expanding=True)))
               .values(sent_time=bindparam("now")))
+_STARTING = JobOutbox.kind == "start"
+_SENT_STEPS = insert(TaskTimelineStep).from_select(  # one step per job not marked sent yet, in job order
+    ["task_execution_id", "try_number", "step", "status", "at", "cause"],
+    select(JobOutbox.task_execution_id, JobOutbox.try_number,
+           case((_STARTING, literal(TimelineStep.START_SENT.value)), else_=literal(TimelineStep.STOP_SENT.value)),
+           case((JobOutbox.try_number == TaskExecution.try_number, TaskExecution.status), else_=null()),
+           bindparam("now", type_=UTCDateTime()),
+           case((_STARTING, literal("sent to queue ") + JobOutbox.queue), else_=literal("carried out on Redis")))
+    .join(TaskExecution, TaskExecution.id == JobOutbox.task_execution_id)
+    .where(JobOutbox.id.in_(bindparam("ids", expanding=True)), JobOutbox.sent_time.is_(None))
+    .order_by(JobOutbox.id),
+)
 
 
 def write_jobs(session: Session, jobs: Sequence[NewJob]) -> list[OutboxJob]:
@@ -100,11 +119,18 @@ def unsent_jobs(session: Session) -> list[OutboxJob]:
     return [OutboxJob(*row) for row in session.connection().execute(_UNSENT)]
 
 
-def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> None:
-    """Mark the jobs ``ids`` sent at ``now``, in the caller's transaction."""
+def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> int:
+    """Mark the jobs ``ids`` sent at ``now`` with their timeline steps, in the caller's transaction.
+
+    A job marked already gets no second step. Returns how many steps were written.
+    """
     connection = session.connection()
+    steps = 0
     for start in range(0, len(ids), IN_CHUNK):
-        connection.execute(_MARK_SENT, {"ids": ids[start:start + IN_CHUNK], "now": now})
+        chunk = {"ids": ids[start:start + IN_CHUNK], "now": now}
+        steps += connection.execute(_SENT_STEPS, chunk).rowcount
+        connection.execute(_MARK_SENT, chunk)
+    return steps
 
 
 def describe_job(kwargs: dict[str, object]) -> str:
@@ -122,6 +148,7 @@ class Dispatcher:
         self._sender = sender
         self._stopper = TryStopper(bus, keys)
         self._published: list[int] = []
+        self._published_executions = Changes()  # of the jobs in _published
 
     @cached_property
     def _try_key(self) -> bytes:
@@ -143,38 +170,46 @@ class Dispatcher:
         """
         if not jobs:
             return 0
-        self._publish([job for job in jobs if job.kind == "start"])
-        self._stopper.stop([json.loads(job.payload) for job in jobs if job.kind == "stop"])
+        payloads = [(job, json.loads(job.payload)) for job in jobs]
+        self._publish([(job, kwargs) for job, kwargs in payloads if job.kind == "start"])
+        self._stopper.stop([kwargs for job, kwargs in payloads if job.kind == "stop"])
         self._published += [job.id for job in jobs]
+        for _, kwargs in payloads:
+            self._published_executions.add(kwargs["workflow_execution_id"], kwargs["namespace"])
         logger.debug("Scheduler: sent %s jobs", len(jobs))
         return len(jobs)
 
-    def _publish(self, starts: Sequence[OutboxJob]) -> None:
-        """Send start jobs to their queues in pipelined batches."""
+    def _publish(self, starts: Sequence[tuple[OutboxJob, dict[str, Any]]]) -> None:
+        """Send start jobs (with their parsed payloads) to their queues in pipelined batches."""
         if not starts:
             return
         amqp, key = self._sender.amqp, self._try_key
         with self._sender.producer_or_acquire() as producer, producer.batch(PUBLISH_BATCH):
-            for job in starts:
-                kwargs = json.loads(job.payload)
+            for job, kwargs in starts:
                 message = amqp.create_task_message(uuid(), START_JOB, (), kwargs, argsrepr="()",
                                                    kwargsrepr=describe_job(kwargs))
                 message.headers[TRY_TOKEN_HEADER] = mint(key, kwargs["task_execution_id"], kwargs["try_number"])
                 amqp.send_task_message(producer, START_JOB, message, queue=job.queue)
 
-    def take_published(self) -> list[int]:
+    def take_published(self) -> tuple[list[int], Changes]:
         """Return the ids of the jobs sent but not marked yet, for the caller's next transaction to mark.
 
+        With them come their executions, whose timelines marking changes: to announce once it commits.
         If that transaction rolls back, they stay unsent in the outbox and are sent again on recovery.
         """
         published, self._published = self._published, []
-        return published
+        executions, self._published_executions = self._published_executions, Changes()
+        return published, executions
 
-    def mark_published(self, now: datetime) -> None:
-        """Mark the jobs sent but not marked yet, in a transaction of their own."""
-        if self._published:
-            with session_scope(self._engine) as session:
-                mark_sent(session, self.take_published(), now)
+    def mark_published(self, now: datetime) -> Changes:
+        """Mark the jobs sent but not marked yet, in a transaction of their own; return what that changed."""
+        if not self._published:
+            return Changes()
+        ids, changes = self.take_published()
+        with session_scope(self._engine) as session:
+            if mark_sent(session, ids, now):
+                changes.last_step = last_step_id(session)
+        return changes
 
     def send_unsent(self, now: datetime) -> int:
         """Send every job written but not marked sent (after a crash), and mark them; return how many."""

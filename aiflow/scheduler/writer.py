@@ -1,4 +1,4 @@
-"""Writing the engine's decisions: task and execution rows, rule state and outbox jobs.
+"""Writing the engine's decisions: task and execution rows, timeline steps, rule state and outbox jobs.
 
 Called inside the transaction that applies a batch of events, so everything
 the batch causes commits together with the scheduler's offset, or not at all.
@@ -21,6 +21,7 @@ from aiflow.metadata.executions import TaskExecution
 from aiflow.metadata.scheduler_state import WorkflowExecutionRuleState
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import TaskStatus
+from aiflow.model.timeline import TimelineStep
 from aiflow.scheduler.engine.decisions import (
     AbandonTry,
     Decision,
@@ -32,6 +33,7 @@ from aiflow.scheduler.engine.decisions import (
     StopTask,
 )
 from aiflow.scheduler.outbox import NewJob, OutboxJob, write_jobs
+from aiflow.scheduler.timeline import ABANDONED, Origin, Steps
 from aiflow.scheduler.views import LoadedExecution
 
 DEFAULT_QUEUE = "aiflow"
@@ -41,15 +43,20 @@ class DecisionWriter:
     """Writes the decisions of one batch; call :meth:`finish` once to get the outbox jobs.
 
     Begin and end dates are :attr:`at`: the time of the event being applied, which the
-    caller sets, so that a replayed event writes the same dates.
+    caller sets, so that a replayed event writes the same dates; timeline steps record
+    :attr:`at` and :attr:`origin`, the event being applied.
     """
 
     def __init__(self, session: Session, at: datetime) -> None:
         self._session = session
         self.at = at
+        self.origin = Origin()
         self._tasks: dict[int, TaskExecution] = {}  # by id, new ones by temporary negative ids
         self._temporary_ids = count(-1, -1)
         self._jobs: list[tuple[str, TaskExecution, LoadedExecution, int | None]] = []  # None: the current try
+        self._steps = Steps()
+        #: Timeline steps :meth:`finish` wrote.
+        self.steps_written = 0
 
     def write(self, loaded: LoadedExecution, decisions: Iterable[Decision], execution_type: ExecutionType) -> None:
         """Apply one engine step's decisions about an execution, in order."""
@@ -60,9 +67,11 @@ class DecisionWriter:
             loaded.row.stop_requested = loaded.view.stop_requested
 
     def finish(self) -> list[OutboxJob]:
-        """Flush the new task executions and write the outbox rows of every job; return them."""
+        """Flush the new task executions, write the outbox rows of every job and the timeline; return the jobs."""
         self._session.flush()
-        return write_jobs(self._session, [self._job(*job) for job in self._jobs])
+        jobs = write_jobs(self._session, [self._job(*job) for job in self._jobs])
+        self.steps_written += self._steps.insert(self._session)
+        return jobs
 
     def _write_one(self, loaded: LoadedExecution, decision: Decision, execution_type: ExecutionType) -> None:
         row = loaded.row
@@ -72,14 +81,20 @@ class DecisionWriter:
             task = self._task(decision.task_execution_id)
             task.try_number, task.status, task.end_date = decision.try_number, TaskStatus.QUEUED.value, None
             self._jobs.append(("start", task, loaded, None))
+            self._step(task, decision.try_number, TimelineStep.RETRIED, decision.cause)
         elif isinstance(decision, StopTask):
             task = self._task(decision.task_execution_id)
             self._set_task(task, decision.status)
             self._jobs.append(("stop", task, loaded, None))
+            self._step(task, decision.try_number, TimelineStep.STOPPED, decision.cause)
         elif isinstance(decision, AbandonTry):
-            self._jobs.append(("stop", self._task(decision.task_execution_id), loaded, decision.try_number))
+            task = self._task(decision.task_execution_id)
+            self._jobs.append(("stop", task, loaded, decision.try_number))
+            self._step(task, decision.try_number, TimelineStep.STOPPED, ABANDONED)
         elif isinstance(decision, SetTaskStatus):
-            self._set_task(self._task(decision.task_execution_id), decision.status, decision.error)
+            task = self._task(decision.task_execution_id)
+            self._set_task(task, decision.status, decision.error)
+            self._step(task, task.try_number, TimelineStep.STATUS, decision.error, decision.worker)
         elif isinstance(decision, SetExecutionStatus):
             row.status = decision.status.value
             row.begin_date = row.begin_date or self.at
@@ -100,6 +115,11 @@ class DecisionWriter:
         self._tasks[temporary_id] = task
         view.latest[decision.task_name] = replace(view.latest[decision.task_name], id=temporary_id)
         self._jobs.append(("start", task, loaded, None))
+        self._step(task, 1, TimelineStep.QUEUED, decision.cause)
+
+    def _step(self, task: TaskExecution, try_number: int, step: TimelineStep, cause: str | None,
+              worker: str | None = None) -> None:
+        self._steps.add(task, try_number, step, self.at, self.origin, cause, worker)
 
     def _task(self, task_execution_id: int) -> TaskExecution:
         return self._tasks.get(task_execution_id) or self._session.get_one(TaskExecution, task_execution_id)

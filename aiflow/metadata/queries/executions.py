@@ -6,15 +6,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from aiflow.errors import ConflictError, NotFoundError
+from aiflow.metadata.column_types import UTCDateTime, clipped
 from aiflow.metadata.definitions import Workflow
-from aiflow.metadata.executions import TaskExecution, WorkflowExecution
+from aiflow.metadata.executions import CAUSE_LENGTH, TaskExecution, TaskTimelineStep, WorkflowExecution
 from aiflow.metadata.queries.paging import Page, paginate
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.status import TaskStatus, WorkflowStatus
+from aiflow.model.timeline import TimelineStep
 
 _FINISHED = [status.value for status in WorkflowStatus if status.is_finished]
 _LIVE_TASK = [status.value for status in TaskStatus if not status.is_finished]
@@ -72,7 +74,7 @@ def list_executions(session: Session, workflow_id: int, limit: int, offset: int)
 
 
 def delete_execution(session: Session, execution: WorkflowExecution) -> None:
-    """Delete a finished execution with its task executions."""
+    """Delete a finished execution with its task executions and their timelines (the tables cascade)."""
     if execution.status not in _FINISHED:
         raise ConflictError(
             f"workflow execution {execution.id} is {execution.status}; only finished executions can be deleted"
@@ -135,13 +137,22 @@ def list_task_executions(
     return paginate(session, statement, limit, offset)
 
 
-def fail_execution_rows(session: Session, execution_id: int, error: str, now: datetime) -> None:
-    """Fail an execution and its live tasks with plain updates (for the scheduler, when even loading it fails)."""
+def fail_execution_rows(session: Session, execution_id: int, error: str, now: datetime) -> int:
+    """Fail an execution and its live tasks with plain updates (for the scheduler, when even loading it fails).
+
+    Each task failed gets a ``status`` step on its timeline, with the error as cause. Returns how many.
+    """
+    live = select(TaskExecution.id, TaskExecution.try_number, literal(TimelineStep.STATUS.value),
+                  literal(TaskStatus.FAILED.value), literal(now, UTCDateTime()), literal(clipped(error, CAUSE_LENGTH))
+                  ).where(TaskExecution.workflow_execution_id == execution_id, TaskExecution.status.in_(_LIVE_TASK))
+    steps = session.execute(insert(TaskTimelineStep).from_select(
+        ["task_execution_id", "try_number", "step", "status", "at", "cause"], live.order_by(TaskExecution.id)))
     session.execute(update(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id,
                                                 TaskExecution.status.in_(_LIVE_TASK))
                     .values(status=TaskStatus.FAILED.value, error=error, end_date=now))
     session.execute(update(WorkflowExecution).where(WorkflowExecution.id == execution_id)
                     .values(status=WorkflowStatus.FAILED.value, error=error, end_date=now))
+    return int(steps.rowcount)  # type: ignore[attr-defined]
 
 
 def unfinished_execution_ids(session: Session, workflow_id: int) -> list[int]:

@@ -1,4 +1,8 @@
-"""What applying an event decides; the scheduler's shell turns each into database writes and jobs."""
+"""What applying an event decides; the scheduler's shell turns each into database writes and jobs.
+
+The decisions that start or stop a task say why in ``cause``, in words (the rule that fired, the
+command, the periodic expression, the retry, the failure): the task's timeline keeps it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ class QueueTask:
 
     task_name: str
     sequence_number: int
+    cause: str
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class RetryTask:
     task_execution_id: int
     task_name: str
     try_number: int
+    cause: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class StopTask:
     task_name: str
     try_number: int
     status: TaskStatus
+    cause: str
 
 
 @dataclass(frozen=True)
@@ -45,12 +52,13 @@ class AbandonTry:
 
 @dataclass(frozen=True)
 class SetTaskStatus:
-    """Record a status a worker reported (or a heartbeat time-out), with its error if any."""
+    """Record a status a worker reported (or a heartbeat time-out), with its error, and for RUNNING its worker."""
 
     task_execution_id: int
     task_name: str
     status: TaskStatus
     error: str | None = None
+    worker: str | None = None
 
 
 @dataclass(frozen=True)

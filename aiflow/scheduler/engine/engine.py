@@ -1,7 +1,8 @@
 """Applying one happening to one workflow execution: the task-rule semantics of DESIGN.md §5.
 
 Every function takes an :class:`ExecutionView`, updates it to what the decisions
-make true, and returns the decisions in the order they must be written.
+make true, and returns the decisions in the order they must be written. Decisions that
+start or stop a task carry their cause in words, for the task's timeline.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiflow.status_events import TaskStatusReport
 from notification.event import Event
 
 _NEW = 0  # id of a task execution the shell has not created yet
+STOP_COMMAND = "command: stop execution"
 
 
 def start_execution(view: ExecutionView) -> list[Decision]:
@@ -32,7 +34,7 @@ def start_execution(view: ExecutionView) -> list[Decision]:
         return []
     decisions: list[Decision] = [_set_status(view, WorkflowStatus.RUNNING)]
     for name in view.plan.initial_task_names():
-        decisions += _start(view, name)
+        decisions += _start(view, name, f"the execution started; {name!r} has no START rule")
     return decisions + settle(view)
 
 
@@ -45,7 +47,7 @@ def stop_execution(view: ExecutionView) -> list[Decision]:
         return [_set_status(view, WorkflowStatus.STOPPED)]
     decisions: list[Decision] = []
     for name in list(view.latest):
-        decisions += _stop(view, name)
+        decisions += _stop(view, name, STOP_COMMAND)
     return decisions + settle(view)
 
 
@@ -58,7 +60,7 @@ def fail_execution(view: ExecutionView, error: str) -> list[Decision]:
         return []
     decisions: list[Decision] = []
     for name in list(view.latest):
-        decisions += _stop(view, name)
+        decisions += _stop(view, name, f"the execution failed: {error}")
     return [*decisions, RecordError(error), _set_status(view, WorkflowStatus.FAILED)]
 
 
@@ -76,11 +78,15 @@ def apply_event(view: ExecutionView, event: Event, custom: CustomEvaluator) -> l
     return decisions + settle(view)
 
 
-def act_on_task(view: ExecutionView, task_name: str, action: TaskAction) -> list[Decision]:
-    """Take ``action`` on a task by command or periodic firing, as a rule would."""
-    if view.status != WorkflowStatus.RUNNING or view.stop_requested or task_name not in view.plan.tasks:
-        return []
-    return _act(view, task_name, action) + settle(view)
+def command_on_task(view: ExecutionView, task_name: str, action: TaskAction) -> list[Decision]:
+    """Take ``action`` on a task by a user's command, as a rule would."""
+    return _act_on_task(view, task_name, action, f"command: {action.value.lower()} task")
+
+
+def fire_periodic(view: ExecutionView, task_name: str) -> list[Decision]:
+    """Restart a periodic task whose expression fired."""
+    task = view.plan.tasks.get(task_name)
+    return [] if task is None else _act_on_task(view, task_name, TaskAction.RESTART, f"periodic {task.periodic}")
 
 
 def retry_due(view: ExecutionView, task_name: str, task_execution_id: int, try_number: int) -> list[Decision]:
@@ -91,7 +97,9 @@ def retry_due(view: ExecutionView, task_name: str, task_execution_id: int, try_n
     if run.status != TaskStatus.RETRYING:
         return []
     view.latest[task_name] = TaskRun(run.id, task_name, run.sequence_number, try_number + 1, TaskStatus.QUEUED)
-    return [RetryTask(run.id, task_name, try_number + 1)]
+    task = view.plan.tasks.get(task_name)
+    retries = task.retries if task is not None else try_number
+    return [RetryTask(run.id, task_name, try_number + 1, f"retry {try_number} of {retries} after FAILED")]
 
 
 def settle(view: ExecutionView) -> list[Decision]:
@@ -116,7 +124,7 @@ def _record_report(view: ExecutionView, report: TaskStatusReport) -> list[Decisi
     if report.status == TaskStatus.RUNNING:
         if run.status not in (TaskStatus.QUEUED, TaskStatus.INIT):
             return []
-        return [_set_task(view, run, TaskStatus.RUNNING)]
+        return [_set_task(view, run, TaskStatus.RUNNING, worker=report.worker)]
     decisions: list[Decision] = [AbandonTry(run.id, run.task_name, run.try_number)] if report.lost else []
     if report.status == TaskStatus.FAILED and _may_retry(view, run):
         decisions.append(_set_task(view, run, TaskStatus.RETRYING, report.error))
@@ -144,29 +152,35 @@ def _run_rules(view: ExecutionView, event: Event, custom: CustomEvaluator) -> li
             view.latest, view.rule_state = latest, rule_state
             return fail_execution(view, outcome.error)
         if outcome.action is not None:
-            decisions += _act(view, name, outcome.action)
+            decisions += _act(view, name, outcome.action, outcome.cause)
     return decisions
 
 
-def _act(view: ExecutionView, name: str, action: TaskAction) -> list[Decision]:
+def _act_on_task(view: ExecutionView, task_name: str, action: TaskAction, cause: str) -> list[Decision]:
+    if view.status != WorkflowStatus.RUNNING or view.stop_requested or task_name not in view.plan.tasks:
+        return []
+    return _act(view, task_name, action, cause) + settle(view)
+
+
+def _act(view: ExecutionView, name: str, action: TaskAction, cause: str) -> list[Decision]:
     run = view.latest.get(name)
     if action == TaskAction.START:
-        return [] if run is not None and run.is_live else _start(view, name)
+        return [] if run is not None and run.is_live else _start(view, name, cause)
     if action == TaskAction.STOP:
-        return _stop(view, name)
+        return _stop(view, name, cause)
     if action == TaskAction.RESTART:
-        return _stop(view, name, restarting=True) + _start(view, name)
+        return _stop(view, name, cause, restarting=True) + _start(view, name, cause)
     return []
 
 
-def _start(view: ExecutionView, name: str) -> list[Decision]:
+def _start(view: ExecutionView, name: str, cause: str) -> list[Decision]:
     previous = view.latest.get(name)
     sequence = previous.sequence_number + 1 if previous else 1
     view.latest[name] = TaskRun(_NEW, name, sequence, 1, TaskStatus.QUEUED)
-    return [QueueTask(name, sequence)]
+    return [QueueTask(name, sequence, cause)]
 
 
-def _stop(view: ExecutionView, name: str, restarting: bool = False) -> list[Decision]:
+def _stop(view: ExecutionView, name: str, cause: str, restarting: bool = False) -> list[Decision]:
     """Stop a live task: a queued or retrying one (or one being replaced) ends STOPPED at once."""
     run = view.latest.get(name)
     if run is None or not run.is_live or (run.status == TaskStatus.STOPPING and not restarting):
@@ -174,12 +188,15 @@ def _stop(view: ExecutionView, name: str, restarting: bool = False) -> list[Deci
     waiting = run.status in (TaskStatus.INIT, TaskStatus.QUEUED, TaskStatus.RETRYING)
     status = TaskStatus.STOPPED if waiting or restarting else TaskStatus.STOPPING
     view.latest[name] = run.with_status(status)
-    return [StopTask(run.id, name, run.try_number, status)]
+    if restarting:
+        cause = f"{cause}; restart: replaced by sequence {run.sequence_number + 1}"
+    return [StopTask(run.id, name, run.try_number, status, cause)]
 
 
-def _set_task(view: ExecutionView, run: TaskRun, status: TaskStatus, error: str | None = None) -> SetTaskStatus:
+def _set_task(view: ExecutionView, run: TaskRun, status: TaskStatus, error: str | None = None,
+              worker: str | None = None) -> SetTaskStatus:
     view.latest[run.task_name] = run.with_status(status)
-    return SetTaskStatus(run.id, run.task_name, status, error)
+    return SetTaskStatus(run.id, run.task_name, status, error, worker)
 
 
 def _set_status(view: ExecutionView, status: WorkflowStatus) -> SetExecutionStatus:

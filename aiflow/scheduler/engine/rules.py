@@ -37,10 +37,11 @@ class CustomEvaluator(Protocol):
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    """The action a task's rules chose for an event (None: no rule fired), or the error that stopped them."""
+    """The action a task's rules chose for an event (None: no rule fired) and which rule it was, or the error."""
 
     action: TaskAction | None
     error: str | None = None
+    cause: str = ""
 
 
 def state_key(task_name: str, rule_index: int) -> str:
@@ -79,8 +80,13 @@ def evaluate_task_rules(plan: WorkflowPlan, namespace: str, task_name: str, even
         else:
             rule_state[name] = verdict.state
         if verdict.met:
-            return RuleOutcome(rule.action)
+            return RuleOutcome(rule.action, cause=describe_rule(task_name, index, rule))
     return RuleOutcome(None)
+
+
+def describe_rule(task_name: str, index: int, rule: RulePlan) -> str:
+    """Say which rule fired, in words: ``rule 2 of task 'task4': START when task statuses task3=SUCCESS``."""
+    return f"rule {index + 1} of task {task_name!r}: {rule.action.value} when {rule.condition.describe()}"
 
 
 def waits_for_user_event(plan: WorkflowPlan, task_name: str) -> bool:

@@ -22,11 +22,25 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
-from aiflow.scheduler.engine.engine import act_on_task, retry_due, start_execution, stop_execution
+from aiflow.scheduler.engine.engine import (
+    STOP_COMMAND,
+    fire_periodic,
+    retry_due,
+    start_execution,
+    stop_execution,
+)
 from notification.event import Event
 from tests.unit.scheduler.builders import apply, report, user_event, view_of
 
 S, F, R, Q = TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.RUNNING, TaskStatus.QUEUED
+
+
+def initial(task: str) -> str:
+    return f"the execution started; {task!r} has no START rule"
+
+
+def on_event(task: str, action: str, key: str) -> str:
+    return f"rule 1 of task {task!r}: {action} when any of events {key}"
 
 
 def quickstart() -> Workflow:
@@ -59,7 +73,8 @@ def test_starting_queues_the_tasks_without_a_start_rule() -> None:
 
     decisions = start_execution(view)
 
-    assert decisions == [SetExecutionStatus(WorkflowStatus.RUNNING), QueueTask("t1", 1), QueueTask("t2", 1)]
+    assert decisions == [SetExecutionStatus(WorkflowStatus.RUNNING), QueueTask("t1", 1, initial("t1")),
+                         QueueTask("t2", 1, initial("t2"))]
     assert start_execution(view) == []
 
 
@@ -67,7 +82,9 @@ def test_start_after_fires_only_when_every_upstream_succeeded() -> None:
     view = view_of(quickstart(), t1=R, t2=R)
 
     assert apply(view, report(view, "t1", S)) == [SetTaskStatus(101, "t1", S)]
-    assert apply(view, report(view, "t2", S)) == [SetTaskStatus(102, "t2", S), QueueTask("t3", 1)]
+    assert apply(view, report(view, "t2", S)) == [
+        SetTaskStatus(102, "t2", S), QueueTask("t3", 1, "rule 1 of task 't3': START when task statuses t1=SUCCESS, "
+                                                       "t2=SUCCESS")]
 
 
 def test_reports_for_another_execution_change_nothing() -> None:
@@ -87,7 +104,7 @@ def test_stale_reports_of_an_earlier_try_are_ignored() -> None:
 def test_an_event_starts_its_task_and_start_on_a_live_task_does_nothing() -> None:
     view = view_of(quickstart(), t1=R, t2=R)
 
-    assert apply(view, user_event("key")) == [QueueTask("t4", 1)]
+    assert apply(view, user_event("key")) == [QueueTask("t4", 1, on_event("t4", "START", "key"))]
     assert apply(view, user_event("key")) == []
 
 
@@ -95,8 +112,11 @@ def test_restart_stops_the_live_execution_and_starts_the_next_sequence() -> None
     with Workflow("w") as workflow:
         BashOperator("t", "sleep 9").action_on_event_received(TaskAction.RESTART, "again")
     view = view_of(workflow, t=R)
+    restart = on_event("t", "RESTART", "again")
 
-    assert apply(view, user_event("again")) == [StopTask(101, "t", 1, TaskStatus.STOPPED), QueueTask("t", 2)]
+    assert apply(view, user_event("again")) == [
+        StopTask(101, "t", 1, TaskStatus.STOPPED, f"{restart}; restart: replaced by sequence 2"),
+        QueueTask("t", 2, restart)]
 
 
 @pytest.mark.parametrize(("current", "ends"), [(Q, TaskStatus.STOPPED), (R, TaskStatus.STOPPING)])
@@ -106,7 +126,7 @@ def test_stop_ends_a_queued_task_stopped_and_asks_a_running_one_to_stop(current:
         BashOperator("other", "sleep 9")
     view = view_of(workflow, t=current, other=R)
 
-    assert apply(view, user_event("halt")) == [StopTask(101, "t", 1, ends)]
+    assert apply(view, user_event("halt")) == [StopTask(101, "t", 1, ends, on_event("t", "STOP", "halt"))]
 
 
 def test_a_task_stopped_by_a_rule_is_not_a_failure() -> None:
@@ -125,7 +145,7 @@ def test_the_first_rule_that_fires_wins() -> None:
         BashOperator("other", "sleep 9")
     view = view_of(workflow, t=R, other=R)
 
-    assert apply(view, user_event("k")) == [StopTask(101, "t", 1, TaskStatus.STOPPING)]
+    assert apply(view, user_event("k")) == [StopTask(101, "t", 1, TaskStatus.STOPPING, on_event("t", "STOP", "k"))]
 
 
 def test_a_stateful_condition_keeps_its_state_between_events() -> None:
@@ -136,7 +156,8 @@ def test_a_stateful_condition_keeps_its_state_between_events() -> None:
 
     assert apply(view, user_event("n", "4")) == []
     assert apply(view, user_event("n", "5")) == []
-    assert apply(view, user_event("n", "1")) == [QueueTask("t", 1)]
+    assert apply(view, user_event("n", "1")) == [
+        QueueTask("t", 1, "rule 1 of task 't': START when custom Sum(expect_event_keys=['n']) on events n")]
     assert pickle.loads(view.rule_state["t/0"]) == {"sum": 10}
 
 
@@ -150,8 +171,9 @@ def test_a_condition_that_raises_fails_its_execution_and_stops_its_tasks() -> No
 
     decisions = apply(view, user_event("k"))
 
-    assert decisions[0] == StopTask(101, "streaming", 1, TaskStatus.STOPPING)
+    assert isinstance(decisions[0], StopTask) and decisions[0].status == TaskStatus.STOPPING
     assert isinstance(decisions[1], RecordError) and "ZeroDivisionError: user bug" in decisions[1].message
+    assert decisions[0].cause == f"the execution failed: {decisions[1].message}"
     assert "rule 1 of task 't'" in decisions[1].message
     assert decisions[2:] == [SetExecutionStatus(WorkflowStatus.FAILED)]
     assert "first" not in view.latest  # the event's earlier action was not taken
@@ -189,7 +211,7 @@ def test_a_periodic_task_keeps_its_execution_running() -> None:
     view = view_of(workflow, t=R)
 
     assert apply(view, report(view, "t", S)) == [SetTaskStatus(101, "t", S)]
-    assert act_on_task(view, "t", TaskAction.RESTART) == [QueueTask("t", 2)]
+    assert fire_periodic(view, "t") == [QueueTask("t", 2, "periodic interval@0 0 0 2")]
 
 
 def test_a_failed_try_with_retries_left_is_retried() -> None:
@@ -199,9 +221,9 @@ def test_a_failed_try_with_retries_left_is_retried() -> None:
     view = view_of(workflow, now=R, later=R)
 
     assert apply(view, report(view, "now", F, error="exit 1")) == [
-        SetTaskStatus(101, "now", TaskStatus.RETRYING, "exit 1"), RetryTask(101, "now", 2)]
+        SetTaskStatus(101, "now", TaskStatus.RETRYING, "exit 1"), RetryTask(101, "now", 2, "retry 1 of 1 after FAILED")]
     assert apply(view, report(view, "later", F)) == [SetTaskStatus(102, "later", TaskStatus.RETRYING)]
-    assert retry_due(view, "later", 102, 1) == [RetryTask(102, "later", 2)]
+    assert retry_due(view, "later", 102, 1) == [RetryTask(102, "later", 2, "retry 1 of 1 after FAILED")]
     assert retry_due(view, "later", 102, 1) == []
     assert apply(view, report(view, "now", F))[0] == SetTaskStatus(101, "now", F)
 
@@ -210,7 +232,8 @@ def test_stop_ends_every_live_task_and_then_the_execution_is_stopped() -> None:
     view = view_of(quickstart(), t1=R, t2=Q)
 
     assert stop_execution(view) == [
-        StopTask(101, "t1", 1, TaskStatus.STOPPING), StopTask(102, "t2", 1, TaskStatus.STOPPED)]
+        StopTask(101, "t1", 1, TaskStatus.STOPPING, STOP_COMMAND),
+        StopTask(102, "t2", 1, TaskStatus.STOPPED, STOP_COMMAND)]
     assert apply(view, user_event("key")) == []
     assert apply(view, report(view, "t1", TaskStatus.STOPPED)) == [
         SetTaskStatus(101, "t1", TaskStatus.STOPPED), SetExecutionStatus(WorkflowStatus.STOPPED)]

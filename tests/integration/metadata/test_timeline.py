@@ -1,0 +1,100 @@
+"""Revision 0010 on every backend: task timelines, read per execution in one indexed query, deleted with it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from aiflow.metadata import DEFAULT_NAMESPACE, TaskExecution, TaskTimelineStep, migrate, session_scope
+from aiflow.metadata.queries.executions import delete_execution, get_execution
+from aiflow.metadata.queries.timeline import list_timeline
+from tests.integration.metadata.test_metadata_schema import add_workflow_tree
+
+
+def add_steps(session: Session, task: TaskExecution, *steps: str) -> None:
+    session.add_all([TaskTimelineStep(task_execution_id=task.id, try_number=1, step=step, at=datetime.now(UTC))
+                     for step in steps])
+    session.flush()
+
+
+def second_task(session: Session, task: TaskExecution) -> TaskExecution:
+    other = TaskExecution(workflow_execution_id=task.workflow_execution_id, task_name="serve", sequence_number=1,
+                          execution_type="MANUAL", status="QUEUED")
+    session.add(other)
+    session.flush()
+    return other
+
+
+def test_the_steps_of_an_execution_come_in_order_with_their_task_names(migrated_engine: Engine) -> None:
+    with session_scope(migrated_engine) as session:
+        train = add_workflow_tree(session, DEFAULT_NAMESPACE, "etl")  # with its "queued" step
+        serve = second_task(session, train)
+        add_steps(session, serve, "queued")
+        add_steps(session, train, "start_sent", "status")
+        add_workflow_tree(session, DEFAULT_NAMESPACE, "other")  # another execution's step
+        execution_id = train.workflow_execution_id
+
+    with session_scope(migrated_engine) as session:
+        steps = [(step.step, name) for step, name in list_timeline(session, execution_id)]
+        first_id = list_timeline(session, execution_id)[0][0].id
+        after_first = [step.step for step, _ in list_timeline(session, execution_id, after_id=first_id)]
+        of_serve = [step.step for step, _ in list_timeline(session, execution_id, task_name="serve")]
+
+    assert steps == [("queued", "train"), ("queued", "serve"), ("start_sent", "train"), ("status", "train")]
+    assert after_first == ["queued", "start_sent", "status"]
+    assert of_serve == ["queued"]
+
+
+def test_deleting_an_execution_deletes_its_timeline(migrated_engine: Engine) -> None:
+    with session_scope(migrated_engine) as session:
+        task = add_workflow_tree(session, DEFAULT_NAMESPACE, "etl")
+        add_steps(session, task, "status")
+        kept = add_workflow_tree(session, DEFAULT_NAMESPACE, "report")
+        execution = get_execution(session, task.workflow_execution_id)
+        execution.status = "SUCCESS"
+
+    with session_scope(migrated_engine) as session:
+        delete_execution(session, get_execution(session, task.workflow_execution_id))
+
+    with session_scope(migrated_engine) as session:
+        left = session.execute(select(TaskTimelineStep.task_execution_id, func.count())
+                               .group_by(TaskTimelineStep.task_execution_id)).all()
+    assert left == [(kept.id, 1)]
+
+
+def test_the_query_uses_the_index_of_each_table(migrated_engine: Engine) -> None:
+    if migrated_engine.dialect.name != "sqlite":
+        pytest.skip("query plans are compared on SQLite, whose planner does not depend on table sizes")
+    statements: list[tuple[str, object]] = []
+
+    def record(connection: object, cursor: object, statement: str, parameters: object, *_: object) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(migrated_engine, "before_cursor_execute", record)
+    try:
+        with session_scope(migrated_engine) as session:
+            list_timeline(session, 1)
+    finally:
+        event.remove(migrated_engine, "before_cursor_execute", record)
+    [(statement, parameters)] = [(sql, params) for sql, params in statements if "task_timeline" in sql]
+    with migrated_engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+
+    details = " | ".join(row[-1] for row in plan)
+    assert "SEARCH task_execution USING COVERING INDEX" in details, details  # its unique (execution, task, sequence)
+    assert "(workflow_execution_id=?)" in details, details
+    assert "SEARCH task_timeline USING INDEX ix_task_timeline_task_execution_id" in details, details
+
+
+def test_downgrade_from_0010_drops_only_the_timeline(migrated_engine: Engine) -> None:
+    migrate.downgrade(migrated_engine, "0009")
+
+    tables = set(inspect(migrated_engine).get_table_names())
+    assert "task_timeline" not in tables and {"task_execution", "job_outbox"} <= tables
+
+    migrate.upgrade(migrated_engine)
+    assert "task_timeline" in inspect(migrated_engine).get_table_names()
