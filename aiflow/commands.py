@@ -28,6 +28,7 @@ class CommandKind(str, Enum):
     STOP_ALL_WORKFLOW_EXECUTIONS = "stop_all_workflow_executions"  # workflow_id
     START_TASK_EXECUTION = "start_task_execution"  # workflow_execution_id, task_name
     STOP_TASK_EXECUTION = "stop_task_execution"  # workflow_execution_id, task_name
+    RESTART_TASK_EXECUTION = "restart_task_execution"  # workflow_execution_id, task_name
     WORKFLOW_CHANGED = "workflow_changed"  # workflow_id: uploaded, enabled, disabled or deleted
     SCHEDULES_CHANGED = "schedules_changed"  # workflow_id: a schedule added, paused, resumed or deleted
     TRIGGERS_CHANGED = "triggers_changed"  # workflow_id: a trigger added, paused, resumed or deleted

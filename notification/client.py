@@ -29,7 +29,7 @@ from notification.keys import EventKeys
 from notification.limits import DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES, check_event
 from notification.listener import BATCH as LISTEN_BATCH
 from notification.listener import Listener, ListenerProcessor, ListenerRegistrationId, StreamReply
-from notification.reading import event_filter, merge_by_offset, read_stream
+from notification.reading import event_filter, merge_by_offset, read_stream, read_stream_backwards
 from notification.scripts import ScriptCall, load_script, run_pipelined
 from notification.store_layout import LAYOUT_VERSION, has_namespace_streams
 
@@ -168,6 +168,16 @@ class NotificationClient:
         accept = event_filter(namespace, sender)
         pages = [read_stream(self._redis, self._call, stream, begin, end_offset) for stream in streams]
         return (event for event in merge_by_offset(pages) if accept(event))
+
+    def latest_events(
+        self, key: str | None = None, namespace: str | None = None, sender: str | None = None, limit: int = 50,
+        scan: int = 10_000,
+    ) -> list[Event]:
+        """Return up to ``limit`` of the newest matching events, newest first, looking at most ``scan`` back."""
+        stream = self._keys.key_stream(key) if key is not None else self._stream_of(namespace) or self._keys.log
+        accept = event_filter(namespace, sender)
+        newest = islice(read_stream_backwards(self._redis, self._call, stream), scan)
+        return list(islice((event for event in newest if accept(event)), limit))
 
     def count_events(
         self,

@@ -54,6 +54,18 @@ def read_stream(client: redis.Redis, call: Call, stream: str, after: int, until:
         size = min(size * 2, MAX_PAGE)
 
 
+def read_stream_backwards(client: redis.Redis, call: Call, stream: str) -> Iterator[Event]:
+    """Yield the events of ``stream`` newest first, a page at a time (pages grow as in :func:`read_stream`)."""
+    end, size = "+", FIRST_PAGE
+    while True:
+        entries = cast(list[StreamEntry], call(partial(client.xrevrange, stream, end, "-", count=size)))
+        yield from decode_events(entries, stream)
+        if len(entries) < size:
+            return
+        end = "(" + entries[-1][0].decode("ascii")
+        size = min(size * 2, MAX_PAGE)
+
+
 def merge_by_offset(streams: list[Iterator[Event]]) -> Iterator[Event]:
     """Merge event iterators that are each in offset order into one in offset order."""
     if len(streams) == 1:

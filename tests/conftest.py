@@ -17,6 +17,8 @@ from notification.embedded import EmbeddedServer
 from tests.support import free_port, wait_until
 
 _ENV_PREFIXES = ("AIFLOW_", "NOTIFICATION_")
+SESSION_THREADS = ("asyncio_",)
+"""Threads that live for the whole session once started: the executor of Playwright's event loop."""
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +37,8 @@ def no_leaked_threads() -> Iterator[None]:
     """Fail a test that leaves threads it started running."""
     before = set(threading.enumerate())
     yield
-    leaked = lambda: [t for t in threading.enumerate() if t not in before and t.is_alive()]  # noqa: E731
+    leaked = lambda: [t for t in threading.enumerate()  # noqa: E731
+                      if t not in before and t.is_alive() and not t.name.startswith(SESSION_THREADS)]
     try:
         wait_until(lambda: not leaked(), timeout=5, message="threads started by the test to end")
     except AssertionError:

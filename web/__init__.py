@@ -15,7 +15,7 @@ from aiflow.config import ServerConfig, load_server_config
 from aiflow.metadata import engine_from_config
 from notification.client import NotificationClient
 from notification.config import load_notification_config, notification_home
-from web import api, auth, errors, services
+from web import api, auth, errors, services, session, ui
 from web.tokens import TokenRegistry
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def create_app(
     engine = engine or engine_from_config(config)
     tokens = TokenRegistry.from_config(config.api_tokens, engine, config.rest_bind_address)
     tokens.check_bind_address()
-    app = Flask(__name__)
+    app = Flask(__name__, static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes
     built = services.Services(
         config=config,
@@ -53,6 +53,8 @@ def create_app(
     errors.init_app(app)
     auth.init_app(app)
     api.init_app(app)
+    session.init_app(app)
+    ui.init_app(app)
     return app
 
 

@@ -1,11 +1,11 @@
 """Who is calling and what they may do: roles, the caller of a request, and the checks views make.
 
-A request names its caller with ``Authorization: Bearer <token>``; :mod:`web.tokens`
-finds the token, configured in ``aiflow_server.yaml`` (``api_tokens``) or stored in
-the database (``aiflow token add``). ``admin`` may do anything; ``editor`` reads and
-changes the workflows, executions and events of its namespaces; ``viewer`` only reads
-them; ``worker`` may only fetch snapshots and their packages (the views marked
-:func:`for_workers`). A token without ``namespaces`` covers every namespace, one with
+A request names its caller with ``Authorization: Bearer <token>``, or, from the web UI, with the
+session cookie of a sign-in (:mod:`web.session`); :mod:`web.tokens` finds the token, configured in
+``aiflow_server.yaml`` (``api_tokens``) or stored in the database (``aiflow token add``).
+``admin`` may do anything; ``editor`` reads and changes the workflows, executions and events of
+its namespaces; ``viewer`` only reads them; ``worker`` may only fetch snapshots and their packages
+(the views marked :func:`for_workers`). A token without ``namespaces`` covers every namespace, one with
 ``namespaces: []`` none. With no token at all a loopback server is open: every request
 acts as :data:`LOCAL_ADMIN`.
 """
@@ -22,7 +22,7 @@ from flask import Flask, current_app, g, request
 from werkzeug.exceptions import Forbidden
 
 from aiflow.errors import NotFoundError
-from web import try_tokens
+from web import session, try_tokens
 from web.services import services
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,7 +103,7 @@ def require_namespace(namespace: str, *, not_found: str | None = None) -> None:
 
 def _authenticate_request() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, "aiflow_public", False):
+    if view is None or request.endpoint == "static" or getattr(view, "aiflow_public", False):
         return
     authorization = request.headers.get("Authorization")
     try_token = try_tokens.bearer_try_token(authorization)
@@ -111,7 +111,12 @@ def _authenticate_request() -> None:
         grant = try_tokens.authenticate(try_token)
         g.principal = Principal(grant.name, Role.EDITOR, frozenset({grant.namespace}))
         return
-    g.principal = services().tokens.authenticate(authorization)
+    if authorization is None and (digest := session.session_digest()) is not None:  # the web UI's sign-in
+        if request.method not in READ_METHODS:
+            session.check_csrf()
+        g.principal = services().tokens.authenticate_digest(digest)
+    else:
+        g.principal = services().tokens.authenticate(authorization)
     if g.principal.role is Role.WORKER and not getattr(view, "aiflow_for_workers", False):
         raise Forbidden("a worker token may only fetch snapshots and their packages")
     if g.principal.role is Role.VIEWER and request.method not in READ_METHODS:

@@ -158,6 +158,9 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": op("start a task", 202, "CommandAccepted")
     },
     "/workflow-executions/{execution_id}/tasks/{task_name}/stop": {"post": op("stop a task", 202, "CommandAccepted")},
+    "/workflow-executions/{execution_id}/tasks/{task_name}/restart": {
+        "post": op("restart a task", 202, "CommandAccepted")
+    },
     "/task-executions/{task_execution_id}": {"get": op("show a task execution", 200, "TaskExecution")},
     "/task-executions/{task_execution_id}/logs": {
         "get": op(

@@ -86,6 +86,17 @@ def package_key(content_hash: str) -> str:
     return f"packages/{content_hash}.zip"
 
 
+def zip_if_single_file(data: bytes, filename: str | None) -> bytes:
+    """Return ``data`` as a package: a ``.py`` file (by its name, when it is not a zip) becomes a zip holding it."""
+    name = os.path.basename((filename or "").replace("\\", "/"))
+    if not name.endswith(".py") or zipfile.is_zipfile(io.BytesIO(data)):
+        return data
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 def read_package(data: bytes, entry: str | None, config: ServerConfig) -> Package:
     """Check, unpack and load the zip ``data``; ``entry`` names the workflow file in it.
 

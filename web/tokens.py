@@ -81,6 +81,14 @@ class TokenRegistry:
         """
         scheme, _, secret = (authorization or "").partition(" ")
         digest = hash_token(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
+        return self.authenticate_digest(digest)
+
+    def authenticate_digest(self, digest: str | None) -> Principal:
+        """Return the caller whose token has the SHA-256 ``digest`` (None: no token; the web UI's sessions keep it).
+
+        Raises:
+            Unauthorized: as :meth:`authenticate`.
+        """
         if digest is not None:
             for known, configured in self._by_hash.items():
                 if hmac.compare_digest(known, digest):

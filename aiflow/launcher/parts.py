@@ -45,8 +45,8 @@ def api_answers(config: ServerConfig) -> bool:
 
 
 def api_part(config: ServerConfig) -> Part:
-    """The REST API server (gunicorn)."""
-    return Part("api", command("webserver", "start"), address=api_url(config),
+    """The API server (gunicorn): the web UI at its root, the REST API under /api/v1."""
+    return Part("api", command("webserver", "start"), address=f"{api_url(config)}/  (web UI; REST API under /api/v1)",
                 ready=lambda _log: api_answers(config))
 
 

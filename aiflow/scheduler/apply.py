@@ -296,7 +296,8 @@ def _of_namespace(view: ExecutionView, namespace: str | None) -> bool:
     return False
 
 
-_TASK_COMMANDS = {CommandKind.START_TASK_EXECUTION: TaskAction.START, CommandKind.STOP_TASK_EXECUTION: TaskAction.STOP}
+_TASK_COMMANDS = {CommandKind.START_TASK_EXECUTION: TaskAction.START, CommandKind.STOP_TASK_EXECUTION: TaskAction.STOP,
+                  CommandKind.RESTART_TASK_EXECUTION: TaskAction.RESTART}
 _START_MISSED = ("its start command never reached the scheduler (the event bus was unreachable when it was "
                  "started); start the workflow again")
 

@@ -48,6 +48,10 @@ def raise_token_floor(client: redis.Redis, token: int, prefix: str = DEFAULT_PRE
     client.eval(_RAISE_FLOOR, 1, _fencing_key(prefix), token)
 
 
+def _lease_key(prefix: str) -> str:
+    return f"{prefix}:scheduler:lease"
+
+
 def _fencing_key(prefix: str) -> str:
     return f"{prefix}:scheduler:fencing"
 
@@ -62,7 +66,7 @@ class SchedulerLease:
     def __init__(self, client: redis.Redis, period_ms: int = 10_000, prefix: str = DEFAULT_PREFIX) -> None:
         self._client = client
         self._period_ms = period_ms
-        self._key = f"{prefix}:scheduler:lease"
+        self._key = _lease_key(prefix)
         self._fencing_key = _fencing_key(prefix)
         self._owner = uuid.uuid4().hex
         self._acquire = client.register_script(_ACQUIRE)
@@ -138,3 +142,15 @@ class SchedulerLease:
     @property
     def _value(self) -> str:
         return f"{self.token}:{self._owner}"
+
+
+def current_leader(client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> tuple[int, int] | None:
+    """Return the leading scheduler's fencing token and the milliseconds left on its lease; None when none leads."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.get(_lease_key(prefix))
+        pipe.pttl(_lease_key(prefix))
+        value, ttl = pipe.execute()
+    if not value:
+        return None
+    token = (value.decode() if isinstance(value, bytes) else str(value)).partition(":")[0]
+    return int(token), max(int(ttl), 0)

@@ -44,6 +44,12 @@ def stop_task(execution_id: int, task_name: str) -> tuple[dict[str, Any], int]:
     return _task_command(CommandKind.STOP_TASK_EXECUTION, execution_id, task_name)
 
 
+@bp.post("/workflow-executions/<id:execution_id>/tasks/<task_name>/restart")
+def restart_task(execution_id: int, task_name: str) -> tuple[dict[str, Any], int]:
+    """Ask the scheduler to restart a task of the execution: stop its live run and start the next sequence."""
+    return _task_command(CommandKind.RESTART_TASK_EXECUTION, execution_id, task_name)
+
+
 def _task_command(kind: CommandKind, execution_id: int, task_name: str) -> tuple[dict[str, Any], int]:
     with transaction() as session:
         execution, workflow = execution_with_id(session, execution_id)

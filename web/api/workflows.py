@@ -20,7 +20,7 @@ from aiflow.metadata.queries.namespaces import get_namespace
 from web.access import workflow_named
 from web.auth import require_namespace
 from web.package_store import drop_unused_packages, ensure_stored, store_package
-from web.packages import read_package
+from web.packages import read_package, zip_if_single_file
 from web.params import page_json, paging
 from web.records import snapshot_record, workflow_record
 from web.services import announce, services, transaction
@@ -30,7 +30,7 @@ bp = Blueprint("workflows", __name__)
 
 @bp.post("/namespaces/<namespace>/workflows")
 def upload_workflow(namespace: str) -> tuple[dict[str, Any], int]:
-    """Upload a package (multipart ``package``; optional ``entry`` and ``name``) as a workflow's snapshot."""
+    """Upload a package (multipart ``package``: a zip, or one ``.py`` file; ``entry``, ``name`` optional)."""
     require_namespace(namespace)
     upload = request.files.get("package")
     if upload is None:
@@ -38,7 +38,8 @@ def upload_workflow(namespace: str) -> tuple[dict[str, Any], int]:
     with transaction() as session:
         get_namespace(session, namespace)
     config = services().config
-    package = read_package(upload.read(), request.form.get("entry") or None, config)
+    package = read_package(zip_if_single_file(upload.read(), upload.filename), request.form.get("entry") or None,
+                           config)
     plan = package.plan(request.form.get("name") or None, namespace)
     uri = store_package(package)
     record = queries.Upload(namespace, plan.name, package.source, plan.to_json(), package.content_hash, uri,

@@ -42,7 +42,7 @@ def test_the_steps_of_an_execution_come_in_order_with_their_task_names(migrated_
         steps = [(step.step, name) for step, name in list_timeline(session, execution_id)]
         first_id = list_timeline(session, execution_id)[0][0].id
         after_first = [step.step for step, _ in list_timeline(session, execution_id, after_id=first_id)]
-        of_serve = [step.step for step, _ in list_timeline(session, execution_id, task_name="serve")]
+        of_serve = [step.step for step, _ in list_timeline(session, execution_id, task_names=["serve"])]
 
     assert steps == [("queued", "train"), ("queued", "serve"), ("start_sent", "train"), ("status", "train")]
     assert after_first == ["queued", "start_sent", "status"]
