@@ -97,7 +97,8 @@ def test_the_quickstart_timeline_shows_why_each_task_ran_and_on_which_worker(
     assert queued["task3"].event_key in ("aiflow.task_status:task1", "aiflow.task_status:task2")
     assert queued["task3"].event_value == "SUCCESS"
     assert queued["task4"].cause == "rule 1 of task 'task4': START when any of events key"
-    assert (queued["task4"].event_key, queued["task4"].event_value) == ("key", "This is a custom message.")
+    assert (queued["task4"].event_key, queued["task4"].event_value, queued["task4"].event_sender) == (
+        "key", "This is a custom message.", "task3")  # the API server names the sending task
     assert queued["task4"].event_offset is not None and queued["task4"].event_offset > queued["task3"].event_offset
     assert [step.id for step, _ in timeline] == sorted(step.id for step, _ in timeline)
 
