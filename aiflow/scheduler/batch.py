@@ -40,7 +40,7 @@ class Batch:
         self._writer = DecisionWriter(session, now)
         self._entry: LogEntry | None = None
         self._origin_of: LogEntry | None = None  # the entry the writer's origin was taken from
-        self._other_steps = 0  # timeline steps written by statements of their own (sent jobs, failed rows)
+        self._other_steps = False  # whether statements of their own may have written steps (sent jobs, failed rows)
 
     def preload(self, execution_ids: set[int]) -> None:
         """Load the executions not loaded yet among ``execution_ids``, all with the same few queries."""
@@ -57,11 +57,13 @@ class Batch:
 
     def mark_sent(self, job_ids: Sequence[int]) -> None:
         """Mark jobs sent (with their timeline steps) in this transaction."""
-        self._other_steps += outbox.mark_sent(self.session, job_ids, self.now)
+        outbox.mark_sent(self.session, job_ids, self.now)
+        self._other_steps = self._other_steps or bool(job_ids)
 
     def fail_rows(self, execution_id: int, namespace: str | None, error: str) -> None:
         """Fail an execution and its live tasks by plain row updates (the last resort; see the quarantine)."""
-        self._other_steps += fail_execution_rows(self.session, execution_id, error, self.now)
+        fail_execution_rows(self.session, execution_id, error, self.now)
+        self._other_steps = True
         if namespace is not None:
             self.changes.add(execution_id, namespace)
 

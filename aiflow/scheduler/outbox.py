@@ -119,18 +119,16 @@ def unsent_jobs(session: Session) -> list[OutboxJob]:
     return [OutboxJob(*row) for row in session.connection().execute(_UNSENT)]
 
 
-def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> int:
+def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> None:
     """Mark the jobs ``ids`` sent at ``now`` with their timeline steps, in the caller's transaction.
 
-    A job marked already gets no second step. Returns how many steps were written.
+    A job marked already gets no second step.
     """
     connection = session.connection()
-    steps = 0
     for start in range(0, len(ids), IN_CHUNK):
         chunk = {"ids": ids[start:start + IN_CHUNK], "now": now}
-        steps += connection.execute(_SENT_STEPS, chunk).rowcount
+        connection.execute(_SENT_STEPS, chunk)
         connection.execute(_MARK_SENT, chunk)
-    return steps
 
 
 def describe_job(kwargs: dict[str, object]) -> str:
@@ -207,8 +205,8 @@ class Dispatcher:
             return Changes()
         ids, changes = self.take_published()
         with session_scope(self._engine) as session:
-            if mark_sent(session, ids, now):
-                changes.last_step = last_step_id(session)
+            mark_sent(session, ids, now)
+            changes.last_step = last_step_id(session)
         return changes
 
     def send_unsent(self, now: datetime) -> int:

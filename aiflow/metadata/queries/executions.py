@@ -137,22 +137,21 @@ def list_task_executions(
     return paginate(session, statement, limit, offset)
 
 
-def fail_execution_rows(session: Session, execution_id: int, error: str, now: datetime) -> int:
+def fail_execution_rows(session: Session, execution_id: int, error: str, now: datetime) -> None:
     """Fail an execution and its live tasks with plain updates (for the scheduler, when even loading it fails).
 
-    Each task failed gets a ``status`` step on its timeline, with the error as cause. Returns how many.
+    Each task failed gets a ``status`` step on its timeline, with the error as cause.
     """
     live = select(TaskExecution.id, TaskExecution.try_number, literal(TimelineStep.STATUS.value),
                   literal(TaskStatus.FAILED.value), literal(now, UTCDateTime()), literal(clipped(error, CAUSE_LENGTH))
                   ).where(TaskExecution.workflow_execution_id == execution_id, TaskExecution.status.in_(_LIVE_TASK))
-    steps = session.execute(insert(TaskTimelineStep).from_select(
+    session.execute(insert(TaskTimelineStep).from_select(
         ["task_execution_id", "try_number", "step", "status", "at", "cause"], live.order_by(TaskExecution.id)))
     session.execute(update(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id,
                                                 TaskExecution.status.in_(_LIVE_TASK))
                     .values(status=TaskStatus.FAILED.value, error=error, end_date=now))
     session.execute(update(WorkflowExecution).where(WorkflowExecution.id == execution_id)
                     .values(status=WorkflowStatus.FAILED.value, error=error, end_date=now))
-    return int(steps.rowcount)  # type: ignore[attr-defined]
 
 
 def unfinished_execution_ids(session: Session, workflow_id: int) -> list[int]:

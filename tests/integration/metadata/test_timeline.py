@@ -9,9 +9,10 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from aiflow.metadata import DEFAULT_NAMESPACE, TaskExecution, TaskTimelineStep, migrate, session_scope
-from aiflow.metadata.queries.executions import delete_execution, get_execution
+from aiflow.metadata import DEFAULT_NAMESPACE, JobOutbox, TaskExecution, TaskTimelineStep, migrate, session_scope
+from aiflow.metadata.queries.executions import delete_execution, fail_execution_rows, get_execution
 from aiflow.metadata.queries.timeline import list_timeline
+from aiflow.scheduler import outbox
 from tests.integration.metadata.test_metadata_schema import add_workflow_tree
 
 
@@ -47,6 +48,43 @@ def test_the_steps_of_an_execution_come_in_order_with_their_task_names(migrated_
     assert steps == [("queued", "train"), ("queued", "serve"), ("start_sent", "train"), ("status", "train")]
     assert after_first == ["queued", "start_sent", "status"]
     assert of_serve == ["queued"]
+
+
+def test_marking_jobs_sent_adds_one_step_per_job_once(migrated_engine: Engine) -> None:
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    with session_scope(migrated_engine) as session:
+        task = add_workflow_tree(session, DEFAULT_NAMESPACE)  # with an unsent start job on queue "default"
+        session.flush()
+        stop = JobOutbox(kind="stop", task_execution_id=task.id, try_number=0, queue="q", payload="{}")
+        session.add(stop)
+        session.flush()
+        jobs = [job.id for job in outbox.unsent_jobs(session)]
+
+    with session_scope(migrated_engine) as session:
+        outbox.mark_sent(session, jobs, now)
+    with session_scope(migrated_engine) as session:
+        outbox.mark_sent(session, jobs, now)  # again: no second step
+        steps = [(s.step, s.status, s.try_number, s.at, s.cause)
+                 for s, _ in list_timeline(session, task.workflow_execution_id)]
+
+    assert steps[1:] == [("start_sent", "QUEUED", 1, now, "sent to queue default"),
+                         ("stop_sent", None, 0, now, "carried out on Redis")]  # not the current try: no status
+
+
+def test_failing_an_execution_by_its_rows_adds_a_step_per_live_task(migrated_engine: Engine) -> None:
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    with session_scope(migrated_engine) as session:
+        task = add_workflow_tree(session, DEFAULT_NAMESPACE)
+        done = second_task(session, task)
+        done.status = "SUCCESS"
+
+    with session_scope(migrated_engine) as session:
+        fail_execution_rows(session, task.workflow_execution_id, "x" * 2000, now)
+    with session_scope(migrated_engine) as session:
+        [(step, name)] = list_timeline(session, task.workflow_execution_id, after_id=0)[1:]
+
+    assert (name, step.step, step.status, step.at, step.try_number) == ("train", "status", "FAILED", now, 1)
+    assert step.cause == "x" * 999 + "\u2026"
 
 
 def test_deleting_an_execution_deletes_its_timeline(migrated_engine: Engine) -> None:

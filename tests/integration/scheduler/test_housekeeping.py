@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from aiflow.clock import utcnow
-from aiflow.metadata.executions import TaskExecution, WorkflowExecution
+from aiflow.metadata.executions import TaskExecution, TaskTimelineStep, WorkflowExecution
 from aiflow.metadata.queries.rejected_events import record_rejected_event
 from aiflow.metadata.scheduler_state import JobOutbox, RejectedEvent
 from aiflow.metadata.session import session_scope
@@ -40,8 +40,11 @@ def finished(db: Engine, name: str, ended_days_ago: float, live_task: bool = Fal
         session.flush()
         task_id = session.scalars(select(TaskExecution.id).where(
             TaskExecution.workflow_execution_id == execution_id)).one()
-        session.add(JobOutbox(kind="start", task_execution_id=task_id, try_number=1, queue="aiflow", payload="{}",
-                              sent_time=row.end_date))
+        session.add_all([
+            JobOutbox(kind="start", task_execution_id=task_id, try_number=1, queue="aiflow", payload="{}",
+                      sent_time=row.end_date),
+            TaskTimelineStep(task_execution_id=task_id, try_number=1, step="status", at=row.end_date),
+        ])
     return execution_id
 
 
@@ -69,6 +72,7 @@ def test_the_janitor_deletes_only_what_retention_no_longer_keeps(db: Engine, bus
     assert left == {recent, still_stopping, running}
     assert old not in left and rejected == {2}
     assert count(db, JobOutbox) == 1  # only the recent one's: sent 29 days ago; the others were sent 31 days ago
+    assert count(db, TaskTimelineStep) == 2  # the old execution's went with it
 
 
 def test_an_execution_left_init_is_failed_once_its_start_could_not_have_been_lost_in_flight(

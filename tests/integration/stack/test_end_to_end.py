@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import signal
+import socket
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from aiflow import ops
+from aiflow.metadata.executions import TaskTimelineStep
+from aiflow.metadata.queries.timeline import list_timeline
+from aiflow.metadata.session import session_scope
 from aiflow.model.execution_type import ExecutionType
 from aiflow.model.internal.conditions import SingleEventCondition
 from aiflow.model.rule import WorkflowRule
@@ -63,6 +69,38 @@ def test_the_quickstart_runs_to_four_successful_tasks(stack: WorkerProcess, tmp_
     assert task_statuses(execution_id) == {f"task{i}": TaskStatus.SUCCESS for i in range(1, 5)}
     task1 = next(t for t in ops.list_task_executions(execution_id) or [] if t.task_name == "task1")
     assert "I am the 1st task." in "".join(ops.task_execution_log_lines(task1.id))
+
+
+def test_the_quickstart_timeline_shows_why_each_task_ran_and_on_which_worker(
+    stack: WorkerProcess, tmp_path: Path, db: Engine
+) -> None:
+    ops.upload_workflows(write_workflow(tmp_path, QUICKSTART))
+    execution_id = ops.start_workflow_execution("quickstart_workflow")
+    assert wait_for_execution(execution_id).status == WorkflowStatus.SUCCESS
+
+    with session_scope(db) as session:
+        timeline = list_timeline(session, execution_id)
+    steps: dict[str, list[TaskTimelineStep]] = {}
+    for step, task_name in timeline:
+        steps.setdefault(task_name, []).append(step)
+    worker = f"celery@{socket.gethostname()}"
+    for name, task_steps in steps.items():
+        assert [(s.step, s.status, s.worker) for s in task_steps] == [
+            ("queued", "QUEUED", None), ("start_sent", "QUEUED", None), ("status", "RUNNING", worker),
+            ("status", "SUCCESS", None)], name
+        assert task_steps[2].event_key == f"aiflow.task_status:{name}"
+        assert task_steps[2].event_sender == "aiflow.worker" and task_steps[2].event_value == "RUNNING"
+    queued = {name: task_steps[0] for name, task_steps in steps.items()}
+    assert queued["task1"].cause == "the execution started; 'task1' has no START rule"
+    assert queued["task1"].event_key == "aiflow.command"
+    assert queued["task3"].cause == "rule 1 of task 'task3': START when task statuses task1=SUCCESS, task2=SUCCESS"
+    assert queued["task3"].event_key in ("aiflow.task_status:task1", "aiflow.task_status:task2")
+    assert queued["task3"].event_value == "SUCCESS"
+    assert queued["task4"].cause == "rule 1 of task 'task4': START when any of events key"
+    assert (queued["task4"].event_key, queued["task4"].event_value, queued["task4"].event_sender) == (
+        "key", "This is a custom message.", "task3")  # the API server names the sending task
+    assert queued["task4"].event_offset is not None and queued["task4"].event_offset > queued["task3"].event_offset
+    assert [step.id for step, _ in timeline] == sorted(step.id for step, _ in timeline)
 
 
 def test_a_task_whose_worker_is_killed_fails_then_its_retry_succeeds_on_a_live_worker(
