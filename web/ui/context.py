@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from aiflow.metadata.queries.namespaces import list_namespaces
 from aiflow.model.status import TaskStatus, WorkflowStatus
@@ -56,7 +56,7 @@ def millis(value: int | None) -> str:
 
 def _globals() -> dict[str, Any]:
     return {
-        "caller": principal, "can_edit": can_edit, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD,
+        "caller": lambda: g.get("principal"), "can_edit": can_edit, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD,
         "csrf_header": CSRF_HEADER, "api": API_PREFIX, "task_statuses": [status.value for status in TaskStatus],
         "workflow_statuses": [status.value for status in WorkflowStatus],
     }

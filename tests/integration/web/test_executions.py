@@ -84,13 +84,15 @@ def test_task_executions_are_listed_shown_started_and_stopped(
     listed = client.get(f"/api/v1/workflow-executions/{execution_id}/task-executions").json
     started = client.post(f"/api/v1/workflow-executions/{execution_id}/tasks/hello/start")
     stopped = client.post(f"/api/v1/workflow-executions/{execution_id}/tasks/hello/stop")
+    restarted = client.post(f"/api/v1/workflow-executions/{execution_id}/tasks/hello/restart")
 
     assert (shown["task_name"], shown["try_number"], shown["status"]) == ("hello", 2, "RUNNING")
     assert listed == {"items": [shown], "total": 1}
-    assert (started.status_code, stopped.status_code) == (202, 202)
-    assert commands(bus)[-2:] == [
+    assert (started.status_code, stopped.status_code, restarted.status_code) == (202, 202, 202)
+    assert commands(bus)[-3:] == [
         Command(CommandKind.START_TASK_EXECUTION, workflow_execution_id=execution_id, task_name="hello"),
         Command(CommandKind.STOP_TASK_EXECUTION, workflow_execution_id=execution_id, task_name="hello"),
+        Command(CommandKind.RESTART_TASK_EXECUTION, workflow_execution_id=execution_id, task_name="hello"),
     ]
 
 

@@ -17,10 +17,10 @@ WORKFLOW_PATH = "/namespaces/{namespace}/workflows/{name}"
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:
-    """(OpenAPI path, method) of every API route the app serves."""
+    """(OpenAPI path, method) of every API route the app serves (the web UI's pages are not the API)."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if not rule.rule.startswith(API_PREFIX + "/"):
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).removeprefix(API_PREFIX)
         found.update((path, method.lower()) for method in (rule.methods or set()) - IGNORED_METHODS)
