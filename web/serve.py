@@ -34,11 +34,13 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(self._config)
 
 
-def run(config: ServerConfig, workers: int = 2, threads: int = 8) -> None:
+def run(config: ServerConfig, workers: int = 2, threads: int = 16) -> None:
     """Serve the API on ``rest_bind_address:rest_port`` until gunicorn is told to stop.
 
     Each worker process serves ``threads`` requests at once, so a client
-    following a task's log does not hold a whole worker.
+    following a task's log does not hold a whole worker: the web UI's live
+    streams (:data:`~web.ui.streams.STREAM_SLOTS`) and waiting event listings
+    (:data:`~web.api.events.WAITING_SLOTS`) together take at most 10 of the 16.
 
     Raises:
         ConfigError: see :func:`web.create_app`; raised before binding.

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import Forbidden
 
@@ -76,8 +76,13 @@ def session_digest() -> str | None:
 
 
 def csrf_token() -> str:
-    """The session's CSRF token (one is made for a visitor without a session, e.g. on the sign-in page)."""
+    """The session's CSRF token (one is made for a visitor without a session, e.g. on the sign-in page).
+
+    Empty while sessions cannot be signed (the key is unreadable in an outage): no form posts then.
+    """
     token = session.get(CSRF)
+    if isinstance(session, NullSession):
+        return ""
     if not isinstance(token, str):
         token = session[CSRF] = secrets.token_urlsafe(32)
     return token

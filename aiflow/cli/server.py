@@ -59,7 +59,8 @@ def start_daemon(what: str, args: Sequence[str], config: ServerConfig, log_name:
         pid = start_in_background(command(*args), log_file, lambda: api_answers(config), START_TIMEOUT_S)
     except TransientError as exc:
         raise TransientError(f"{what} did not start: {exc}") from exc
-    click.echo(f"{what} is running in the background (pid {pid}); API at {api_url(config)}; log {log_file}")
+    click.echo(f"{what} is running in the background (pid {pid}); web UI and API at {api_url(config)}/; "
+               f"log {log_file}")
 
 
 def stop_daemon(what: str, pid_file: PidFile) -> None:

@@ -36,7 +36,7 @@ RESERVED_PREFIX = COMMAND_EVENT_KEY.split(".")[0] + "."
 MAX_WAIT_S = 30.0
 """The longest a listing may wait for its first event."""
 WAITING_SLOTS = 4
-"""Listings one process waits for at once: half the threads of a gunicorn worker (:mod:`web.serve`)."""
+"""Listings one process waits for at once: a quarter of the threads of a gunicorn worker (:mod:`web.serve`)."""
 _waiting = threading.BoundedSemaphore(WAITING_SLOTS)
 
 

@@ -31,6 +31,12 @@
     if (element.dataset.reload !== undefined) window.location.reload();
   });
 
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("select[data-namespace-switch]")) {
+      window.location = `/namespaces/${encodeURIComponent(e.target.value)}/workflows`;
+    }
+  });
+
   // A form marked data-json posts its non-empty fields to its action as a JSON object.
   document.addEventListener("submit", async (e) => {
     const form = e.target;

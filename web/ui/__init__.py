@@ -9,14 +9,19 @@ its CSRF token, so the UI adds no second way to change anything. Front-end code:
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, Unauthorized
 from werkzeug.wrappers import Response
 
 from aiflow.errors import AIFlowError, NotFoundError
-from web.errors import handle_aiflow_error
+from web.errors import BUS_UNREACHABLE, DATABASE_UNREACHABLE, handle_aiflow_error
 from web.ui import context, events, executions, logs, signin, system, workflows
 
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "The metadata database or the event bus cannot be reached just now; reload the page in a moment."
 BLUEPRINTS = (signin.bp, workflows.bp, executions.bp, logs.bp, events.bp, system.bp)
 
 
@@ -25,6 +30,10 @@ def _to_sign_in(error: Unauthorized) -> Response:
 
 
 def _error_page(error: Exception) -> tuple[str, int]:
+    if isinstance(error, DATABASE_UNREACHABLE + BUS_UNREACHABLE):
+        logger.warning("Web UI: %s unavailable: %s", "database" if isinstance(error, DATABASE_UNREACHABLE)
+                       else "event bus", error)
+        return render_template("ui/error.html", status=503, detail=UNAVAILABLE), 503
     if isinstance(error, HTTPException):
         status, detail = error.code or 500, error.description or ""
     else:
@@ -39,6 +48,8 @@ for _blueprint in BLUEPRINTS:  # the pages' errors are pages too; a missing sign
     _blueprint.register_error_handler(Unauthorized, _to_sign_in)
     _blueprint.register_error_handler(HTTPException, _error_page)
     _blueprint.register_error_handler(AIFlowError, _error_page)
+    for _unreachable in DATABASE_UNREACHABLE + BUS_UNREACHABLE:
+        _blueprint.register_error_handler(_unreachable, _error_page)
 
 
 def init_app(app: Flask) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Flask, g
 
 from aiflow.metadata.queries.namespaces import list_namespaces
-from aiflow.model.status import TaskStatus, WorkflowStatus
+from aiflow.model.status import WorkflowStatus
 from web.api import API_PREFIX
 from web.auth import Principal, Role, principal
 from web.services import transaction
-from web.session import CSRF_FIELD, CSRF_HEADER, csrf_token
+from web.session import CSRF_FIELD, csrf_token
 
 MAX_NAMESPACES = 200
 
@@ -56,8 +56,8 @@ def millis(value: int | None) -> str:
 
 def _globals() -> dict[str, Any]:
     return {
-        "caller": lambda: g.get("principal"), "can_edit": can_edit, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD,
-        "csrf_header": CSRF_HEADER, "api": API_PREFIX, "task_statuses": [status.value for status in TaskStatus],
+        "caller": lambda: g.get("principal"), "can_edit": can_edit, "visible_namespaces": visible_namespaces,
+        "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "api": API_PREFIX, "duration": duration,
         "workflow_statuses": [status.value for status in WorkflowStatus],
     }
 
@@ -66,4 +66,3 @@ def init_app(app: Flask) -> None:
     """Make the helpers above available to every template."""
     app.jinja_env.globals.update(_globals())
     app.jinja_env.filters.update({"clock": clock, "millis": millis})
-    app.jinja_env.globals["duration"] = duration

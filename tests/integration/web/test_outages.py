@@ -199,6 +199,20 @@ def test_an_unopenable_database_answers_503(app_through: Callable[..., Flask], t
     assert (health.json["database"], health.json["bus"]) == ("unreachable", "ok")
 
 
+def test_web_ui_pages_answer_503_pages_while_the_database_or_the_bus_is_away(
+    app_through: Callable[..., Flask], tmp_path: Path, bus_cut_client: FlaskClient, bus_proxy: TcpProxy
+) -> None:
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'aiflow.db'}", poolclass=NullPool)
+    no_database = app_through(engine=engine).test_client().get("/namespaces/default/workflows")
+    assert no_database.status_code == 503 and no_database.mimetype == "text/html"
+    assert "cannot be reached" in no_database.get_data(as_text=True)
+
+    bus_proxy.cut()
+    no_bus = answered_quickly(lambda: bus_cut_client.get("/namespaces/default/events"))
+    assert no_bus.status_code == 503 and "unreachable" in no_bus.get_data(as_text=True) and no_bus.mimetype == "text/html"
+    assert bus_cut_client.get("/namespaces/default/workflows").status_code == 200  # what needs no bus still shows
+
+
 @pytest.fixture(params=sorted(SERVER_URL_VARIABLES))
 def server_database(request: pytest.FixtureRequest) -> Iterator[URL]:
     """A migrated, randomly named database on a PostgreSQL or MariaDB server; skipped when none answers."""

@@ -134,3 +134,4 @@ def test_a_single_python_file_uploads_as_a_workflow(client: FlaskClient) -> None
     answer = client.post("/api/v1/namespaces/default/workflows", data=data, content_type="multipart/form-data")
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["snapshot"]["entry"] == "wf.py"
+
