@@ -90,7 +90,7 @@ def run_to_t4(log: Log, execution_id: int) -> Event:
 
 def steps_of(db: Engine, execution_id: int, task: str) -> list[TaskTimelineStep]:
     with session_scope(db) as session:
-        return [step for step, _ in list_timeline(session, execution_id, task_name=task)]
+        return [step for step, _ in list_timeline(session, execution_id, task_names=[task])]
 
 
 def step_count(db: Engine) -> int:
