@@ -11,7 +11,6 @@ from aiflow.metadata import (
     Base,
     JobOutbox,
     TaskExecution,
-    TaskTimelineStep,
     Workflow,
     WorkflowEventTrigger,
     WorkflowExecution,
@@ -22,7 +21,7 @@ from aiflow.metadata import (
 from tests.integration.metadata.test_metadata_schema import add_workflow_tree
 
 KEYED = (Workflow, WorkflowSnapshot, WorkflowSchedule, WorkflowEventTrigger, WorkflowExecution, TaskExecution,
-         JobOutbox, TaskTimelineStep)
+         JobOutbox)
 """Every table with a surrogate key; one tree of :func:`add_workflow_tree` adds a row to each."""
 
 

@@ -15,7 +15,6 @@ from aiflow.metadata import (
     JobOutbox,
     Namespace,
     TaskExecution,
-    TaskTimelineStep,
     Workflow,
     WorkflowEventTrigger,
     WorkflowExecution,
@@ -35,7 +34,6 @@ WORKFLOW_CHILDREN = (
     TaskExecution,
     WorkflowExecutionRuleState,
     JobOutbox,
-    TaskTimelineStep,
 )
 
 
@@ -65,11 +63,7 @@ def add_workflow_tree(session: Session, namespace: str, name: str = "etl") -> Ta
     )
     session.add_all([task, WorkflowExecutionRuleState(workflow_execution_id=execution.id, name="n", value=b"2")])
     session.flush()
-    session.add_all([
-        JobOutbox(kind="start", task_execution_id=task.id, try_number=1, queue="default", payload="{}"),
-        TaskTimelineStep(task_execution_id=task.id, try_number=1, step="queued", status="QUEUED",
-                         at=datetime.now(UTC), cause="the execution started"),
-    ])
+    session.add(JobOutbox(kind="start", task_execution_id=task.id, try_number=1, queue="default", payload="{}"))
     return task
 
 

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from aiflow.metadata import DEFAULT_NAMESPACE, JobOutbox, TaskExecution, TaskTimelineStep, migrate, session_scope
+from aiflow.metadata import (
+    DEFAULT_NAMESPACE,
+    JobOutbox,
+    Namespace,
+    TaskExecution,
+    TaskTimelineStep,
+    Workflow,
+    migrate,
+    session_scope,
+)
 from aiflow.metadata.queries.executions import delete_execution, fail_execution_rows, get_execution
 from aiflow.metadata.queries.timeline import list_timeline
 from aiflow.scheduler import outbox
@@ -32,11 +41,12 @@ def second_task(session: Session, task: TaskExecution) -> TaskExecution:
 
 def test_the_steps_of_an_execution_come_in_order_with_their_task_names(migrated_engine: Engine) -> None:
     with session_scope(migrated_engine) as session:
-        train = add_workflow_tree(session, DEFAULT_NAMESPACE, "etl")  # with its "queued" step
+        train = add_workflow_tree(session, DEFAULT_NAMESPACE, "etl")
         serve = second_task(session, train)
+        add_steps(session, train, "queued")
         add_steps(session, serve, "queued")
         add_steps(session, train, "start_sent", "status")
-        add_workflow_tree(session, DEFAULT_NAMESPACE, "other")  # another execution's step
+        add_steps(session, add_workflow_tree(session, DEFAULT_NAMESPACE, "other"), "queued")  # another execution
         execution_id = train.workflow_execution_id
 
     with session_scope(migrated_engine) as session:
@@ -67,8 +77,8 @@ def test_marking_jobs_sent_adds_one_step_per_job_once(migrated_engine: Engine) -
         steps = [(s.step, s.status, s.try_number, s.at, s.cause)
                  for s, _ in list_timeline(session, task.workflow_execution_id)]
 
-    assert steps[1:] == [("start_sent", "QUEUED", 1, now, "sent to queue default"),
-                         ("stop_sent", None, 0, now, "carried out on Redis")]  # not the current try: no status
+    assert steps == [("start_sent", "QUEUED", 1, now, "sent to queue default"),
+                     ("stop_sent", None, 0, now, "carried out on Redis")]  # not the current try: no status
 
 
 def test_failing_an_execution_by_its_rows_adds_a_step_per_live_task(migrated_engine: Engine) -> None:
@@ -81,7 +91,7 @@ def test_failing_an_execution_by_its_rows_adds_a_step_per_live_task(migrated_eng
     with session_scope(migrated_engine) as session:
         fail_execution_rows(session, task.workflow_execution_id, "x" * 2000, now)
     with session_scope(migrated_engine) as session:
-        [(step, name)] = list_timeline(session, task.workflow_execution_id, after_id=0)[1:]
+        [(step, name)] = list_timeline(session, task.workflow_execution_id)
 
     assert (name, step.step, step.status, step.at, step.try_number) == ("train", "status", "FAILED", now, 1)
     assert step.cause == "x" * 999 + "\u2026"
@@ -92,6 +102,7 @@ def test_deleting_an_execution_deletes_its_timeline(migrated_engine: Engine) -> 
         task = add_workflow_tree(session, DEFAULT_NAMESPACE, "etl")
         add_steps(session, task, "status")
         kept = add_workflow_tree(session, DEFAULT_NAMESPACE, "report")
+        add_steps(session, kept, "status")
         execution = get_execution(session, task.workflow_execution_id)
         execution.status = "SUCCESS"
 
@@ -102,6 +113,21 @@ def test_deleting_an_execution_deletes_its_timeline(migrated_engine: Engine) -> 
         left = session.execute(select(TaskTimelineStep.task_execution_id, func.count())
                                .group_by(TaskTimelineStep.task_execution_id)).all()
     assert left == [(kept.id, 1)]
+
+
+@pytest.mark.parametrize("deleted", [Namespace, Workflow])
+def test_deleting_a_namespace_or_workflow_deletes_the_timelines_below(migrated_engine: Engine, deleted: type) -> None:
+    with session_scope(migrated_engine) as session:
+        add_steps(session, add_workflow_tree(session, "team", "etl"), "status")
+        kept = add_workflow_tree(session, DEFAULT_NAMESPACE, "report")
+        add_steps(session, kept, "status")
+
+    with session_scope(migrated_engine) as session:
+        column = Namespace.name if deleted is Namespace else Workflow.name
+        session.execute(delete(deleted).where(column == ("team" if deleted is Namespace else "etl")))
+
+    with session_scope(migrated_engine) as session:
+        assert set(session.scalars(select(TaskTimelineStep.task_execution_id))) == {kept.id}
 
 
 def test_the_query_uses_the_index_of_each_table(migrated_engine: Engine) -> None:

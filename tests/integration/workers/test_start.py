@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ def test_bash_task_reports_running_then_success(worker: WorkerProcess, jobs: Job
 
     reported = statuses(bus, job)
     assert [status for status, _ in reported] == ["RUNNING", "SUCCESS"]
-    assert reported[0][1] == {"workflow_execution_id": 3, "task_execution_id": 1, "try_number": 1}
+    assert reported[0][1] == {"workflow_execution_id": 3, "task_execution_id": 1, "try_number": 1,
+                              "worker": f"celery@{socket.gethostname()}"}  # the worker that claimed the try
+    assert "worker" not in reported[1][1]
 
 
 @pytest.mark.parametrize("task_name", ["exit3", "python_exit3"])  # bash exit 3; sys.exit(3) in a function
