@@ -128,15 +128,17 @@ def stack(database: Database, redis_proxy: tuple[TcpProxy, str], tmp_path: Path)
 
 
 def away_for(seconds: float, take_away: Callable[[], None], give_back: Callable[[], None], engine: Engine,
-             meanwhile: Callable[[], None]) -> None:
+             meanwhile: Callable[[], None], settled: Callable[[], bool] = lambda: True) -> None:
     """Take a dependency away for ``seconds``, calling ``meanwhile`` during the outage.
 
-    The scheduler's checkpoint must not move meanwhile: it can neither read the log nor commit.
+    Once ``settled()`` holds, the scheduler's checkpoint must not move: it can neither read the log nor
+    commit. (Without Redis it may still commit a batch it read just before the cut, until it notices.)
     """
     take_away()
     ends = time.monotonic() + seconds
     try:
         meanwhile()
+        wait_until(settled, timeout=seconds / 2, message="the scheduler to notice the outage")
         frozen = applied_offset(engine)
         time.sleep(max(0.0, ends - time.monotonic()))  # the outage's length, not a wait for a condition
         assert applied_offset(engine) == frozen, "the scheduler applied events during the outage"
@@ -181,7 +183,9 @@ def test_redis_then_the_database_away_for_10_s_each_while_executions_run(
     started = [stack.api.start("default", name) for name in WORKFLOWS]
     wait_until(lambda: count_in(engine, "RUNNING") >= 2, timeout=30, message="tasks to run")
 
-    away_for(OUTAGE_S, bus.cut, bus.restore, engine, answers(stack, "/health", 503))
+    scheduler = stack.services["scheduler"]
+    away_for(OUTAGE_S, bus.cut, bus.restore, engine, answers(stack, "/health", 503),
+             settled=lambda: "the event bus (Redis) unreachable" in scheduler.log())
     assert stack.dead() == []
     done = count_in(engine, "SUCCESS")
     wait_until(lambda: count_in(engine, "SUCCESS") > done, timeout=30, message="reports applied after Redis is back")
