@@ -71,7 +71,7 @@ class StopWatch:
         connection, which Redis may serve first, and a stop published before the subscription took
         effect would then be seen by neither.
         """
-        with self._client.pubsub() as pubsub:  # type: ignore[no-untyped-call]
+        with self._client.pubsub() as pubsub:  # type: ignore[no-untyped-call, unused-ignore]
             pubsub.subscribe(self._channel)
             while not self._done() and not _is(pubsub.get_message(timeout=LISTEN_WAIT), "subscribe"):
                 pass

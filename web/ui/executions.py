@@ -83,7 +83,7 @@ def execution_stream(execution_id: int) -> Any:
     with transaction() as session:
         found, workflow = execution_with_id(session, execution_id)
         namespace, status = workflow.namespace, found.status
-    subscription = services().bus.redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+    subscription = services().bus.redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call, unused-ignore]
     subscription.subscribe(services().bus.keys.changes)
     state = {"after": streams.last_event_id(), "status": status, "first": True}
 
