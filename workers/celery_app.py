@@ -10,9 +10,10 @@ setting                                  value       why
                                                      of a snapshot it fetched from the API server)
 ``task_acks_late``                       True        a message is acknowledged when its try ends, so a job
                                                      taken by a worker that dies is not lost
-``task_reject_on_worker_lost``           True        ... and one whose pool process dies goes back to the
-                                                     queue; the claim makes the new delivery do nothing for a
-                                                     try that had begun (its missing heartbeat fails it)
+``worker_pool``                          ``threads`` a slot only supervises its try's process (forked by
+                                                     the worker's one fork server) and waits on pipes and
+                                                     Redis: threads of one process do that, where prefork
+                                                     pool processes each held ~50 MB and a fork server
 ``worker_prefetch_multiplier``           1           a worker reserves no more jobs than it can run now, so
                                                      waiting jobs go to idle workers
 ``visibility_timeout``                   30 days     Redis delivers an unacknowledged message again after this
@@ -62,7 +63,7 @@ def celery_settings(broker_url: str) -> dict[str, Any]:
         "event_serializer": "json",
         "accept_content": ["json"],
         "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
+        "worker_pool": "threads",
         "worker_prefetch_multiplier": 1,
         "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_send_task_events": True,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import redis
 from celery import Celery, Task
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init
 
 from aiflow.backoff import Outage
 from aiflow.errors import InvalidInputError
@@ -59,7 +59,7 @@ START_TASK = "aiflow.start_task"
 
 
 class WorkerServices:
-    """The connections of one worker process, opened on first use (after the pool has forked)."""
+    """The connections and helpers of the worker process, made on first use and shared by its slots."""
 
     def __init__(self, settings: WorkerSettings) -> None:
         self.settings = settings
@@ -115,12 +115,11 @@ class WorkerServices:
 def register_jobs(app: Celery, services: WorkerServices) -> None:
     """Add ``aiflow.start_task`` to ``app``, running with ``services``.
 
-    The worker's main process decides how task processes are confined before
-    its pool forks (so each warning is logged once), and each process of the
-    worker is made undumpable (:func:`~aiflow.sandbox.privileges.forbid_tracing`):
-    a task without CAP_SYS_PTRACE cannot read the worker's memory or environment.
-    Each pool process starts its fork server as it starts, so that its first
-    try does not wait for it.
+    The worker runs its slots as threads of one process (see :mod:`workers.celery_app`), which is
+    made undumpable (:func:`~aiflow.sandbox.privileges.forbid_tracing`): a task without
+    CAP_SYS_PTRACE cannot read the worker's memory or environment. As the worker starts it decides
+    how task processes are confined and starts its one fork server, so that the first try does
+    not wait for it.
     """
 
     def start(task: Task, **kwargs: object) -> None:
@@ -131,15 +130,10 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
     def on_worker_init(sender: object, **_: object) -> None:
         if getattr(sender, "app", None) is app:
             privileges.forbid_tracing()
-            services.task_confinement  # noqa: B018 - decided (and warned about) once, before the pool forks
-
-    def on_process_init(**_: object) -> None:
-        privileges.forbid_tracing()
-        services.fork_server.start()
+            services.fork_server.start()
 
     app.task(name=START_TASK, shared=False, bind=True)(start)
     worker_init.connect(on_worker_init, weak=False)
-    worker_process_init.connect(on_process_init, weak=False)
 
 
 def start_task(services: WorkerServices, job: StartTask, try_token: str = "", worker: str | None = None) -> None:

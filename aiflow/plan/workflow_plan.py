@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from aiflow.errors import InvalidInputError
 from aiflow.model.action import TaskAction
-from aiflow.model.internal.events import task_name_of_status_event_key
+from aiflow.model.internal.events import is_task_status_event_key, task_name_of_status_event_key
 from aiflow.model.names import check_name
 from aiflow.model.periodic import PeriodicExpression
 from aiflow.plan.conditions import ConditionPlan, StatusCondition, condition_from_dict
@@ -69,6 +70,9 @@ class WorkflowPlan:
     tasks: dict[str, TaskPlan]
     rules: dict[str, tuple[RulePlan, ...]] = field(default_factory=dict)
 
+    # A plan is applied to every event of its executions; what is asked of it per event is worked out
+    # once (cached_property writes the instance's __dict__, which a frozen dataclass allows).
+
     def task_rules(self, task_name: str) -> tuple[RulePlan, ...]:
         return self.rules.get(task_name, ())
 
@@ -76,11 +80,33 @@ class WorkflowPlan:
         """Return the tasks that start with each execution: those with no START rule."""
         return [name for name in self.tasks if all(r.action != TaskAction.START for r in self.task_rules(name))]
 
-    def expected_keys(self) -> set[str]:
+    def expected_keys(self) -> frozenset[str]:
         """Return every event key a rule of the workflow expects."""
-        return {key for rules in self.rules.values() for rule in rules for key in rule.condition.expect_event_keys}
+        return frozenset(self._tasks_by_key)
 
-    @property
+    def tasks_expecting(self, key: str) -> tuple[str, ...]:
+        """Return the tasks with a rule that expects ``key``, in declaration order."""
+        return self._tasks_by_key.get(key, ())
+
+    @cached_property
+    def _tasks_by_key(self) -> dict[str, tuple[str, ...]]:
+        by_key: dict[str, dict[str, None]] = {}
+        for name in self.tasks:
+            for rule in self.task_rules(name):
+                for key in rule.condition.expect_event_keys:
+                    by_key.setdefault(key, {})[name] = None
+        return {key: tuple(names) for key, names in by_key.items()}
+
+    @cached_property
+    def user_event_waiters(self) -> frozenset[str]:
+        """The tasks with a START rule that expects an event other than a task status."""
+        return frozenset(
+            name for name in self.tasks for rule in self.task_rules(name)
+            if rule.action == TaskAction.START
+            and any(not is_task_status_event_key(key) for key in rule.condition.expect_event_keys)
+        )
+
+    @cached_property
     def has_periodic_task(self) -> bool:
         return any(task.periodic is not None for task in self.tasks.values())
 

@@ -36,7 +36,7 @@ class ExecutionRouter:
             try:
                 keys = plans.plan(session, snapshot_id).expected_keys()
             except PlanError:
-                keys = set()
+                keys = frozenset()
                 self.broken.append((execution_id, namespace))
             self._index.add(execution_id, namespace, keys)
 

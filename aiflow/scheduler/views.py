@@ -19,7 +19,7 @@ from aiflow.metadata.scheduler_state import WorkflowExecutionRuleState
 from aiflow.metadata.session import IN_CHUNK
 from aiflow.model.status import TaskStatus, WorkflowStatus
 from aiflow.plan import PlanError, WorkflowPlan
-from aiflow.scheduler.engine.view import LIVE_TASK_STATUSES, ExecutionView, TaskRun
+from aiflow.scheduler.engine.view import LIVE_TASK_STATUSES, ExecutionView, TaskRun, TaskRuns
 from aiflow.scheduler.plans import PlanCache
 
 # The statements that load executions, built once: building them costs more than running them.
@@ -84,8 +84,8 @@ def _load_chunk(session: Session, ids: list[int], plans: PlanCache) -> dict[int,
             plan=plan,
             broken=broken,
             status=WorkflowStatus(row.status),
-            latest={t.task_name: TaskRun(t.id, t.task_name, t.sequence_number, t.try_number, TaskStatus(t.status))
-                    for t in latest},
+            latest=TaskRuns({t.task_name: TaskRun(t.id, t.task_name, t.sequence_number, t.try_number,
+                                                  TaskStatus(t.status)) for t in latest}),
             rule_state=states.get(row.id, {}),
             stop_requested=row.stop_requested,
         )

@@ -6,10 +6,9 @@ child forked ahead of time that already leads a session of its own and waits
 on the socket ``FD`` for a request (see :mod:`workers.runtime.forkserver`).
 The spare that takes a request hands its status socket to the server, becomes
 the try's process and never returns into the server's code. The server reports
-each child's exit when it reaps it, and forks the next spare once no child
-runs (a prefork worker process runs one try at a time, and a fork while a try
-starts would take CPU from it), or at once when a request waits while children
-run. So a try rarely waits for a fork. The server stays single-threaded, so a
+each child's exit when it reaps it, and forks the next spare as soon as one is
+taken: the worker's slots start tries concurrently, so a try rarely waits for
+a fork. The server stays single-threaded, so a
 fork copies no lock held by another thread.
 
 Children receive SIGTERM when the server ends (their operator then stops, as on
@@ -72,10 +71,8 @@ class Zygote:
     def serve(self) -> None:
         """Serve until the worker process closes its socket."""
         while True:
-            if self._spare is None and not self._children:
+            if self._spare is None:
                 self._fork_spare()
-            # Spares read the requests; without one, the server watches for a request that waits.
-            self._poller.modify(self._control, select.POLLIN if self._spare is None else 0)
             events = dict(self._poller.poll())
             control = events.get(self._control.fileno(), 0)
             if control & _HUNG_UP:
@@ -84,8 +81,6 @@ class Zygote:
                 self._on_spare_news()
             if self._wake_read in events:
                 self._reap()
-            if self._spare is None and control & select.POLLIN:
-                self._fork_spare()
 
     def _fork_spare(self) -> None:
         self._jail.refresh()

@@ -19,7 +19,7 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
-from aiflow.scheduler.engine.rules import CustomEvaluator, evaluate_task_rules, waits_for_user_event
+from aiflow.scheduler.engine.rules import CustomEvaluator, evaluate_task_rules
 from aiflow.scheduler.engine.view import ExecutionView, TaskRun
 from aiflow.status_events import TaskStatusReport
 from notification.event import Event
@@ -104,13 +104,13 @@ def retry_due(view: ExecutionView, task_name: str, task_execution_id: int, try_n
 
 def settle(view: ExecutionView) -> list[Decision]:
     """End the execution when nothing can happen in it any more (DESIGN.md §5)."""
-    if view.status != WorkflowStatus.RUNNING or any(run.is_live for run in view.latest.values()):
+    if view.status != WorkflowStatus.RUNNING or view.has_live_task:
         return []
     if view.stop_requested:
         return [_set_status(view, WorkflowStatus.STOPPED)]
     if view.plan.has_periodic_task:
         return []
-    if any(name not in view.latest and waits_for_user_event(view.plan, name) for name in view.plan.tasks):
+    if any(name not in view.latest for name in view.plan.user_event_waiters):
         return []
     failed = any(run.status == TaskStatus.FAILED for run in view.latest.values())
     return [_set_status(view, WorkflowStatus.FAILED if failed else WorkflowStatus.SUCCESS)]
@@ -143,11 +143,11 @@ def _may_retry(view: ExecutionView, run: TaskRun) -> bool:
 
 def _run_rules(view: ExecutionView, event: Event, custom: CustomEvaluator) -> list[Decision]:
     """Run every task's rules in order; a failing condition undoes the event's actions and fails the execution."""
-    latest, rule_state = dict(view.latest), dict(view.rule_state)
+    latest, rule_state = view.latest.copy(), dict(view.rule_state)
+    statuses = view.task_statuses()
     decisions: list[Decision] = []
-    for name in view.plan.tasks:
-        outcome = evaluate_task_rules(view.plan, view.namespace, name, event, view.task_statuses(), view.rule_state,
-                                      custom)
+    for name in view.plan.tasks_expecting(event.key):
+        outcome = evaluate_task_rules(view.plan, view.namespace, name, event, statuses, view.rule_state, custom)
         if outcome.error is not None:
             view.latest, view.rule_state = latest, rule_state
             return fail_execution(view, outcome.error)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aiflow.model.action import TaskAction
-from aiflow.model.internal.events import is_task_status_event_key
 from aiflow.model.status import TaskStatus
 from aiflow.plan import ConditionPlan, CustomCondition, EventCondition, RulePlan, WorkflowPlan
 from notification.event import Event
@@ -87,15 +86,6 @@ def evaluate_task_rules(plan: WorkflowPlan, namespace: str, task_name: str, even
 def describe_rule(task_name: str, index: int, rule: RulePlan) -> str:
     """Say which rule fired, in words: ``rule 2 of task 'task4': START when task statuses task3=SUCCESS``."""
     return f"rule {index + 1} of task {task_name!r}: {rule.action.value} when {rule.condition.describe()}"
-
-
-def waits_for_user_event(plan: WorkflowPlan, task_name: str) -> bool:
-    """Return whether a START rule of ``task_name`` expects an event other than a task status."""
-    return any(
-        rule.action == TaskAction.START
-        and any(not is_task_status_event_key(key) for key in rule.condition.expect_event_keys)
-        for rule in plan.task_rules(task_name)
-    )
 
 
 def _describe_failure(task_name: str, index: int, rule: RulePlan, event: Event, error: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from aiflow.model.status import TaskStatus, WorkflowStatus
@@ -31,6 +32,40 @@ class TaskRun:
         return replace(self, status=status)
 
 
+class TaskRuns(dict[str, TaskRun]):
+    """The latest run of each task, counting the live ones as runs are set (so no question scans them all)."""
+
+    def __init__(self, runs: Mapping[str, TaskRun] | None = None) -> None:
+        super().__init__()
+        self.live = 0
+        for name, run in (runs or {}).items():
+            self[name] = run
+
+    def __setitem__(self, name: str, run: TaskRun) -> None:
+        previous = self.get(name)
+        self.live += run.is_live - (previous is not None and previous.is_live)
+        super().__setitem__(name, run)
+
+    def copy(self) -> TaskRuns:
+        return TaskRuns(self)
+
+
+class TaskStatuses(Mapping[str, TaskStatus]):
+    """The status of each task's latest run, read through to the runs as they change."""
+
+    def __init__(self, runs: Mapping[str, TaskRun]) -> None:
+        self._runs = runs
+
+    def __getitem__(self, name: str) -> TaskStatus:
+        return self._runs[name].status
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._runs)
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+
 @dataclass
 class ExecutionView:
     """One workflow execution as the engine sees it.
@@ -48,15 +83,15 @@ class ExecutionView:
     namespace: str
     plan: WorkflowPlan
     status: WorkflowStatus
-    latest: dict[str, TaskRun] = field(default_factory=dict)
+    latest: TaskRuns = field(default_factory=TaskRuns)
     rule_state: dict[str, bytes] = field(default_factory=dict)
     stop_requested: bool = False
     broken: str | None = None
 
     @property
     def has_live_task(self) -> bool:
-        return any(run.is_live for run in self.latest.values())
+        return self.latest.live > 0
 
-    def task_statuses(self) -> dict[str, TaskStatus]:
-        """Return the status of each task's latest execution."""
-        return {name: run.status for name, run in self.latest.items()}
+    def task_statuses(self) -> TaskStatuses:
+        """Return the status of each task's latest execution (a live view of :attr:`latest`)."""
+        return TaskStatuses(self.latest)

@@ -190,7 +190,7 @@ class WorkerProcess(AbstractContextManager["WorkerProcess"]):
 
 @pytest.fixture
 def worker(server_config: ServerConfig, tmp_path: Path) -> Iterator[WorkerProcess]:
-    """A running worker of the ``aiflow`` queue with two pool processes."""
+    """A running worker of the ``aiflow`` queue with two slots (threads)."""
     with WorkerProcess(tmp_path / "worker.log") as process:
         yield process
 

@@ -20,4 +20,4 @@ def test_worker_command_runs_tasks_with_the_configured_parallelism(
     monkeypatch.setenv("AIFLOW_LOCAL_EXECUTOR_PARALLELISM", "3")
     with WorkerProcess(tmp_path / "cli.log", [sys.executable, "-c", _COMMAND, "--queues=aiflow"]) as process:
         wait_for_status(bus, jobs.start("echo", task_execution_id=41), "SUCCESS")
-        assert "concurrency: 3 (prefork)" in process.log_file.read_text()
+        assert "concurrency: 3 (thread)" in process.log_file.read_text()

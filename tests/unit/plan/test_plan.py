@@ -94,3 +94,23 @@ def test_status_conditions_need_every_requirement() -> None:
 
     assert condition.is_met({"a": TaskStatus.SUCCESS, "b": TaskStatus.FAILED})
     assert not condition.is_met({"a": TaskStatus.SUCCESS})
+
+
+def test_tasks_expecting_a_key_come_in_declaration_order() -> None:
+    with Workflow("w", namespace="ns") as workflow:
+        first = BashOperator("first", "echo")
+        third = BashOperator("third", "echo")
+        second = BashOperator("second", "echo")
+        for task in (third, second):
+            task.start_after(first)
+        second.action_on_condition(TaskAction.RESTART, MeetAllEventCondition(["a"]))
+        third.action_on_condition(TaskAction.STOP, MeetAllEventCondition(["a", "b"]))
+    plan = describe_workflow(workflow)
+    first_done = next(iter(plan.task_rules("second")[0].condition.expect_event_keys))
+
+    assert plan.tasks_expecting(first_done) == ("third", "second")
+    assert plan.tasks_expecting("a") == ("third", "second")
+    assert plan.tasks_expecting("b") == ("third",)
+    assert plan.tasks_expecting("nobody's") == ()
+    assert plan.expected_keys() == {first_done, "a", "b"}
+    assert plan.user_event_waiters == frozenset()  # only STOP and RESTART rules wait for user events

@@ -18,7 +18,7 @@ from aiflow.plan import CustomCondition
 from aiflow.scheduler.engine.decisions import Decision
 from aiflow.scheduler.engine.engine import apply_event
 from aiflow.scheduler.engine.rules import Verdict
-from aiflow.scheduler.engine.view import ExecutionView, TaskRun
+from aiflow.scheduler.engine.view import ExecutionView, TaskRun, TaskRuns
 from aiflow.status_events import TaskStatusReport
 from notification.event import Event
 
@@ -29,7 +29,7 @@ _offsets = count(1)
 def view_of(workflow: Workflow, status: WorkflowStatus = WorkflowStatus.RUNNING,
             **runs: TaskStatus) -> ExecutionView:
     """An execution of ``workflow`` whose tasks' latest runs have the given statuses (ids 101, 102, ...)."""
-    latest = {name: TaskRun(100 + i, name, 1, 1, status) for i, (name, status) in enumerate(runs.items(), 1)}
+    latest = TaskRuns({name: TaskRun(100 + i, name, 1, 1, status) for i, (name, status) in enumerate(runs.items(), 1)})
     return ExecutionView(EXECUTION_ID, "default", describe_workflow(workflow), status, latest)
 
 

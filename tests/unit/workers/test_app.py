@@ -26,7 +26,8 @@ def test_app_has_the_jobs_and_the_correctness_settings(tmp_path: Path) -> None:
 
     assert START_TASK in app.tasks
     assert "aiflow.stop_task" not in app.tasks  # stops are carried out on Redis, not as jobs
-    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.task_acks_late
+    assert app.conf.worker_pool == "threads"  # slots are threads; each try runs in a process of its own
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.accept_content == ["json"]
     assert app.conf.task_default_queue == "aiflow"
