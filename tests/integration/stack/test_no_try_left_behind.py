@@ -74,10 +74,11 @@ def test_a_worker_killed_between_claim_and_start_fails_the_try_or_retries_it(
     services: None, bus: NotificationClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, retries: int
 ) -> None:
     monkeypatch.setenv("AIFLOW_WORKER_CRASH_AT", "CLAIMED:1")  # the first try's worker process dies there
-    with WorkerProcess(tmp_path / "worker.log"):
+    with WorkerProcess(tmp_path / "worker.log") as lost:
         ops.upload_workflows(write_workflow(tmp_path, QUICK.format(retries=retries)))
         execution_id = ops.start_workflow_execution("quick")
-
+        wait_until(lambda: not lost.alive(), timeout=30, message="the worker to die with the claimed try")
+    with WorkerProcess(tmp_path / "restarted.log"):  # as the host's supervisor would start it again
         execution = wait_for_execution(execution_id, timeout=30)
         task = only_task(execution_id)
 
@@ -155,7 +156,8 @@ def test_a_worker_cut_off_past_the_heartbeat_timeout_ends_its_lost_try_when_back
         with paused(pid):  # cut off: no beats, no reports, deaf to stops
             wait_until(lambda: bus.redis.exists(KEYS.stop(task_execution_id, 1)), timeout=20,
                        message="the lost try to get a stop")
-            assert wait_for_execution(execution_id, timeout=30).status == WorkflowStatus.SUCCESS  # by its retry
+            with WorkerProcess(tmp_path / "other.log"):  # another worker takes the retry
+                assert wait_for_execution(execution_id, timeout=30).status == WorkflowStatus.SUCCESS
 
         wait_until(lambda: ("STOPPED", "aiflow.worker", False) in reports(bus, "slow", 1), timeout=10,
                    message="the cut-off worker to end its lost try")
