@@ -76,11 +76,7 @@ class EmbeddedServer:
             ConflictError: the server is already running.
             TransientError: it did not answer within ``timeout`` seconds.
         """
-        pid = self.running_pid()
-        if pid is not None:
-            raise ConflictError(f"notification server is already running (pid {pid})")
-        if port_in_use(self.bind_address, self.port):
-            raise ConflictError(f"port {self.port} on {self.bind_address} is already in use by another program")
+        self._check_free()
         log_file = self._new_log_file()
         conf = self._write_conf(daemon, log_file)
         process = subprocess.Popen([find_redis_binary(self.binary), str(conf)], stdin=subprocess.DEVNULL,
@@ -94,6 +90,25 @@ class EmbeddedServer:
         with log_file.open("a", encoding="utf-8") as log:
             log.write(f"{STARTED_MESSAGE}\n")
         return None if daemon else process
+
+    def foreground_command(self) -> list[str]:
+        """Check as :meth:`start` does and write a fresh configuration; return the command that runs Redis.
+
+        A supervisor runs the command itself (as often as it restarts it), so no process of ours
+        stands between it and Redis; Redis logs to its standard output, which the supervisor keeps.
+
+        Raises:
+            ConflictError: the server is already running, or its port is taken.
+        """
+        self._check_free()
+        return [find_redis_binary(self.binary), str(self._write_conf(False, None))]
+
+    def _check_free(self) -> None:
+        pid = self.running_pid()
+        if pid is not None:
+            raise ConflictError(f"notification server is already running (pid {pid})")
+        if port_in_use(self.bind_address, self.port):
+            raise ConflictError(f"port {self.port} on {self.bind_address} is already in use by another program")
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """Stop the running server (SIGTERM, then SIGKILL); return its pid, or None if none ran."""
@@ -111,7 +126,7 @@ class EmbeddedServer:
         logs = private_folder(self.home / "logs")
         return logs / f"notification_server-{datetime.now():%Y%m%d-%H%M%S}.log"
 
-    def _write_conf(self, daemon: bool, log_file: Path) -> Path:
+    def _write_conf(self, daemon: bool, log_file: Path | None) -> Path:
         data = private_folder(self.home / "data")
         lines = [
             f"bind {self.bind_address}",
@@ -122,7 +137,7 @@ class EmbeddedServer:
             f"appendfsync {self.appendfsync}",
             'save ""',
             f"pidfile {self.pid_file}",
-            f"logfile {log_file}",
+            f"logfile {log_file}" if log_file else 'logfile ""',  # "": standard output
             f"daemonize {'yes' if daemon else 'no'}",
         ]
         conf = self.home / "redis.conf"

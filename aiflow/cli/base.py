@@ -7,21 +7,18 @@ traceback is shown only with ``--verbose``.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 import click
-import redis.exceptions
-import sqlalchemy.exc
 
 from aiflow.errors import AIFlowError
 
-_EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
-    AIFlowError,
-    redis.exceptions.RedisError,
-    sqlalchemy.exc.SQLAlchemyError,
-    OSError,
-)
+#: The errors of these libraries are expected too (a database or Redis that is away, a bad URL).
+_LIBRARY_ERRORS = {"sqlalchemy": ("sqlalchemy.exc", "SQLAlchemyError"), "redis": ("redis.exceptions", "RedisError")}
 
 
 class CommandError(click.ClickException):
@@ -39,26 +36,52 @@ class AIFlowGroup(click.Group):
     here and in every command below.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any) -> None:
         kwargs["context_settings"] = {"help_option_names": HELP_OPTIONS, **(kwargs.get("context_settings") or {})}
         super().__init__(*args, **kwargs)
+        self._lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return a command, importing it from its ``module:attribute`` in ``lazy_commands`` when first asked."""
+        if cmd_name in self._lazy_commands and cmd_name not in self.commands:
+            module, attribute = self._lazy_commands[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise CommandError(exc.format_message()) from exc
-        except _EXPECTED_ERRORS as exc:
-            if (ctx.find_root().obj or {}).get("verbose"):
+        except Exception as exc:
+            if not is_expected_error(exc) or (ctx.find_root().obj or {}).get("verbose"):
                 raise
             raise CommandError(describe_error(exc)) from exc
 
 
+def _library_error(library: str) -> type[BaseException] | None:
+    """The base error class of ``library`` if it is loaded (an error of one never loaded cannot occur)."""
+    if library not in sys.modules:
+        return None
+    module, name = _LIBRARY_ERRORS[library]
+    error: type[BaseException] = getattr(importlib.import_module(module), name)
+    return error
+
+
+def is_expected_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure a command reports in one line (not a bug)."""
+    return isinstance(exc, (AIFlowError, OSError)) or any(
+        (error := _library_error(library)) is not None and isinstance(exc, error) for library in _LIBRARY_ERRORS)
+
+
 def describe_error(exc: BaseException) -> str:
     """Return a one-line description of an expected error."""
-    if isinstance(exc, sqlalchemy.exc.SQLAlchemyError):
+    if (error := _library_error("sqlalchemy")) is not None and isinstance(exc, error):
         return f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
-    if isinstance(exc, redis.exceptions.RedisError):
+    if (error := _library_error("redis")) is not None and isinstance(exc, error):
         return f"event bus error: {exc}"
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

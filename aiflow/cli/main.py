@@ -1,37 +1,38 @@
-"""The ``aiflow`` command: the root group and its sub-commands."""
+"""The ``aiflow`` command: the root group and its sub-commands.
+
+Sub-commands are imported when they run (or when help lists them), so that each long-running
+process (``aiflow scheduler``, ``aiflow worker``, ``aiflow webserver start``, ``aiflow standalone``)
+loads only the libraries its own work needs, and a short command starts fast.
+"""
 
 from __future__ import annotations
 
 import click
 
 from aiflow.cli.base import AIFlowGroup, verbose_option
-from aiflow.cli.config_commands import ConfigFile, make_config_group
-from aiflow.cli.db import db
-from aiflow.cli.namespace import namespace
-from aiflow.cli.rejected_event import rejected_event
-from aiflow.cli.scheduler import scheduler
-from aiflow.cli.server import server, webserver
-from aiflow.cli.standalone import standalone
-from aiflow.cli.task_execution import task_execution
-from aiflow.cli.token import token
-from aiflow.cli.workflow import workflow
-from aiflow.cli.workflow_execution import workflow_execution
-from aiflow.cli.workflow_schedule import workflow_schedule
-from aiflow.cli.workflow_trigger import workflow_trigger
-from aiflow.config import (
-    CLIENT_CONFIG_FILE,
-    SERVER_CONFIG_FILE,
-    ClientConfig,
-    ServerConfig,
-    aiflow_home,
-    load_client_config,
-    load_server_config,
-)
 from aiflow.version import get_version
-from workers.cli import worker
+
+COMMANDS = {
+    "config": "aiflow.cli.config_files:config",
+    "db": "aiflow.cli.db:db",
+    "namespace": "aiflow.cli.namespace:namespace",
+    "workflow": "aiflow.cli.workflow:workflow",
+    "workflow-execution": "aiflow.cli.workflow_execution:workflow_execution",
+    "task-execution": "aiflow.cli.task_execution:task_execution",
+    "workflow-schedule": "aiflow.cli.workflow_schedule:workflow_schedule",
+    "workflow-trigger": "aiflow.cli.workflow_trigger:workflow_trigger",
+    "rejected-event": "aiflow.cli.rejected_event:rejected_event",
+    "token": "aiflow.cli.token:token",
+    "scheduler": "aiflow.cli.scheduler:scheduler",
+    "server": "aiflow.cli.server:server",
+    "webserver": "aiflow.cli.server:webserver",
+    "standalone": "aiflow.cli.standalone:standalone",
+    "worker": "workers.cli:worker",
+}
+"""Each sub-command's name and where it is defined (``module:attribute``)."""
 
 
-@click.group(cls=AIFlowGroup)
+@click.group(cls=AIFlowGroup, lazy_commands=COMMANDS)
 @verbose_option
 def cli() -> None:
     """AIFlow: an event-based workflow orchestrator."""
@@ -41,27 +42,3 @@ def cli() -> None:
 def version() -> None:
     """Show the version."""
     click.echo(get_version())
-
-
-cli.add_command(
-    make_config_group(
-        [
-            ConfigFile(lambda: aiflow_home() / SERVER_CONFIG_FILE, ServerConfig, load_server_config),
-            ConfigFile(lambda: aiflow_home() / CLIENT_CONFIG_FILE, ClientConfig, load_client_config),
-        ]
-    )
-)
-cli.add_command(db)
-cli.add_command(namespace)
-cli.add_command(workflow)
-cli.add_command(workflow_execution)
-cli.add_command(task_execution)
-cli.add_command(workflow_schedule)
-cli.add_command(workflow_trigger)
-cli.add_command(rejected_event)
-cli.add_command(token)
-cli.add_command(scheduler)
-cli.add_command(server)
-cli.add_command(webserver)
-cli.add_command(standalone)
-cli.add_command(worker)

@@ -111,7 +111,9 @@ def webserver() -> None:
 
 @webserver.command("start")
 @daemon_option
-def webserver_start(daemon: bool) -> None:
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Server processes, each serving 16 requests at once.")
+def webserver_start(daemon: bool, workers: int) -> None:
     """Start the REST API server (gunicorn) on rest_bind_address:rest_port."""
     from web import serve  # the web app is needed only here
 
@@ -121,11 +123,12 @@ def webserver_start(daemon: bool) -> None:
     refuse_second_start("AIFlow webserver", pid_file)
     check_api_port_free(config)
     if daemon:
-        start_daemon("AIFlow webserver", ["webserver", "start"], config, "aiflow_webserver.log")
+        start_daemon("AIFlow webserver", ["webserver", "start", f"--workers={workers}"], config,
+                     "aiflow_webserver.log")
         return
     pid_file.write(os.getpid())
     try:
-        serve.run(config)
+        serve.run(config, workers)
     finally:
         pid_file.remove(os.getpid())
 

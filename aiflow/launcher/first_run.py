@@ -1,9 +1,15 @@
-"""Preparing fresh homes for ``aiflow standalone``: configuration files, an admin and a worker token, the database."""
+"""Preparing fresh homes for ``aiflow standalone``: configuration files, an admin and a worker token, the database.
+
+``python -m aiflow.launcher.first_run API_ADDRESS`` does it all and prints the token the client
+file holds: the launcher runs it as a child, so that it never loads the database's libraries itself.
+"""
 
 from __future__ import annotations
 
 import secrets
+import sys
 
+from aiflow.cli.base import describe_error, is_expected_error
 from aiflow.config import (
     CLIENT_CONFIG_FILE,
     SERVER_CONFIG_FILE,
@@ -11,6 +17,7 @@ from aiflow.config import (
     ServerConfig,
     aiflow_home,
     load_client_config,
+    load_server_config,
 )
 from aiflow.config.loader import write_config_file
 from aiflow.metadata import migrate
@@ -54,3 +61,19 @@ def init_database(config: ServerConfig) -> None:
         migrate.init(engine)
     finally:
         engine.dispose()
+
+
+def main(api_address: str) -> None:
+    """Prepare a first run and print the client file's token (empty: none); one line on stderr if that fails."""
+    try:
+        token = write_missing_config(api_address)
+        init_database(load_server_config())
+    except Exception as exc:  # noqa: BLE001 - the launcher shows the one line; --verbose shows more
+        if not is_expected_error(exc):
+            raise
+        sys.exit(describe_error(exc))
+    print(token or "")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

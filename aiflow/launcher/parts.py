@@ -44,9 +44,10 @@ def api_answers(config: ServerConfig) -> bool:
         return False
 
 
-def api_part(config: ServerConfig) -> Part:
-    """The API server (gunicorn): the web UI at its root, the REST API under /api/v1."""
-    return Part("api", command("webserver", "start"), address=f"{api_url(config)}/  (web UI; REST API under /api/v1)",
+def api_part(config: ServerConfig, workers: int = 2) -> Part:
+    """The API server (gunicorn, ``workers`` processes): the web UI at its root, the REST API under /api/v1."""
+    return Part("api", command("webserver", "start", f"--workers={workers}"),
+                address=f"{api_url(config)}/  (web UI; REST API under /api/v1)",
                 ready=lambda _log: api_answers(config))
 
 
@@ -64,7 +65,7 @@ def worker_part(config: ServerConfig) -> Part:
 
 
 def notification_part(server: EmbeddedServer) -> Part:
-    """The embedded Redis in the foreground; ready once it answers and its event store is prepared.
+    """The embedded Redis, run by the supervisor itself; ready once it answers and its event store is prepared.
 
     The store is prepared again after each restart (a Redis that lost its data gets its stream back).
     """
@@ -76,5 +77,4 @@ def notification_part(server: EmbeddedServer) -> Part:
         except (redis.ConnectionError, redis.TimeoutError):
             return False
 
-    return Part("notification", [sys.executable, "-P", "-m", "notification", "server", "start"],
-                address=describe_url(server.url), ready=prepared)
+    return Part("notification", server.foreground_command(), address=describe_url(server.url), ready=prepared)

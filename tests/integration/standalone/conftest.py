@@ -15,8 +15,8 @@ import pytest
 
 from tests.support import free_port, wait_until
 
-#: The part each supervised command is (by the word after ``-m aiflow`` or ``-m notification``).
-PART_BY_COMMAND = {"scheduler": "scheduler", "worker": "worker", "webserver": "api", "server": "notification"}
+#: The part each supervised command is (by the word after ``-m aiflow``).
+PART_BY_COMMAND = {"scheduler": "scheduler", "worker": "worker", "webserver": "api"}
 
 
 class StandaloneProcess(AbstractContextManager["StandaloneProcess"]):
@@ -48,14 +48,11 @@ class StandaloneProcess(AbstractContextManager["StandaloneProcess"]):
         return [root, *root.children(recursive=True)]
 
     def part_pids(self) -> dict[str, int]:
-        """The pid of each part by its name, and of the Redis server the notification part runs as ``redis``."""
+        """The pid of each part by its name (the notification part is the Redis server itself)."""
         pids = {}
         for child in psutil.Process(self.popen.pid).children():
-            name = PART_BY_COMMAND[child.cmdline()[4]]  # python -P -m aiflow|notification COMMAND ...
-            pids[name] = child.pid
-            if name == "notification":
-                (redis_server,) = child.children()
-                pids["redis"] = redis_server.pid
+            argv = child.cmdline()  # python -P -m aiflow COMMAND ..., or Redis's own title
+            pids["notification" if "redis-server" in argv[0] else PART_BY_COMMAND[argv[4]]] = child.pid
         return pids
 
     def interrupt(self, timeout: float = 60) -> int:

@@ -69,7 +69,7 @@ def find(path: str) -> click.Command:
     command: click.Command = cli
     for name in path.split():
         assert isinstance(command, click.Group), path
-        found = command.commands.get(name)
+        found = command.get_command(click.Context(command), name)  # sub-commands load when asked for
         assert found is not None, f"aiflow {path}: no command {name!r}"
         command = found
     return command
