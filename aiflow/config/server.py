@@ -39,7 +39,7 @@ class ServerConfig:
     )
     task_heartbeat_timeout: int = option(60, "Seconds without a heartbeat after which a task is failed.")
     task_heartbeat_interval: int = option(10, "Seconds between heartbeats of a running task.")
-    local_executor_parallelism: int = option(10, "Concurrency of the worker started on one machine.")
+    local_executor_parallelism: int = option(10, "Task slots of a worker: the tries it runs at once.")
     condition_evaluation_timeout: float = option(
         5.0, "Seconds a custom condition may take to evaluate one event; one that takes longer fails its execution."
     )
