@@ -27,6 +27,7 @@ another namespace's try.
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import select
 import signal
@@ -36,16 +37,18 @@ import traceback
 
 from billiard.util import set_pdeathsig
 
-import ai_flow  # noqa: F401 - imported once here rather than in every child (workflow files' import paths)
-import aiflow.operators.bash  # noqa: F401
-import aiflow.operators.python  # noqa: F401
-import notification_service  # noqa: F401
 from aiflow.sandbox import privileges
 from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
-from workers.runtime import child
 from workers.runtime.confinement import TaskConfinement
 from workers.runtime.forkserver import FD_COUNT, MAX_REQUEST_BYTES, ForkRequest
 from workers.runtime.jail import PreparedJail, TryJail
+
+PRELOADED = ("workers.runtime.child", "ai_flow", "aiflow.operators.bash", "aiflow.operators.python",
+             "notification_service")
+"""What every try needs (the ``ai_flow`` paths are workflow files' imports): imported once by the server.
+
+Only once it is undumpable: its environment is the worker's, and these imports take a few hundred milliseconds.
+"""
 
 TAKEN = b"taken"
 """What a spare tells the server, with its status socket, when it has taken a request."""
@@ -148,6 +151,8 @@ class Zygote:
 
 def _spare(control: socket.socket, link: socket.socket, server: int, jail: TryJail) -> int:
     """Lead a session of its own, prepare the try's confinement, wait for a request, run the try."""
+    from workers.runtime import child  # preloaded by the server
+
     os.setsid()
     set_pdeathsig(signal.SIGTERM)
     if os.getppid() != server:
@@ -189,6 +194,8 @@ def _run_try(request: ForkRequest, output: int, messages: int, prepared: Prepare
     sys.path[0] = str(request.folder)
     os.environ.update(request.env)
     os.environ.update(user_environment)
+    from workers.runtime import child  # preloaded by the server
+
     try:
         return child.main(request.workflow_file, messages)
     finally:
@@ -209,7 +216,9 @@ def main(argv: list[str]) -> int:
     set_pdeathsig(signal.SIGTERM)
     if os.getppid() != parent:
         return 1  # the worker process died before the signal was armed
-    privileges.forbid_tracing()
+    privileges.forbid_tracing()  # first: the exec made this process dumpable again
+    for module in PRELOADED:
+        importlib.import_module(module)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the worker; it then closes the socket
     Zygote(control, TryJail(TaskConfinement.from_json(argv[3]))).serve()
     return 0

@@ -356,10 +356,13 @@ def test_a_worker_clears_its_dumpable_flag_so_even_without_landlock_a_task_of_it
 
 
 def _with_fork_server(worker: int) -> list[int]:
-    """The worker's processes once its fork server runs: main, pool, fork server; empty before."""
+    """The worker's processes once its fork server serves (it has forked its spare): worker, server, spare.
+
+    Empty before: between its exec and clearing its flag, the server is briefly dumpable.
+    """
     tree = psutil.Process(worker).children(recursive=True)
-    servers = [child.pid for child in tree if "workers.runtime.zygote" in child.cmdline()]
-    return [worker, *(child.pid for child in tree)] if servers else []
+    servers = [child for child in tree if "workers.runtime.zygote" in child.cmdline()]
+    return [worker, *(child.pid for child in tree)] if any(server.children() for server in servers) else []
 
 
 CONFINED_READ = textwrap.dedent("""\
