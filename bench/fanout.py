@@ -13,7 +13,8 @@ ports in a temporary folder, and stops it at the end.
   sees, from the start call until the execution is SUCCESS (the bench waits on the scheduler's
   change announcements and reads the status from the database itself, not by polling the API).
   CPU per task is the CPU time of the whole process tree in that window (children that ended
-  included) divided by the number of tasks.
+  included) divided by the number of tasks; it is also printed by process (Redis, API server,
+  scheduler, worker, its fork server with the tries it forked, and the launcher).
 
 Each measure runs ``--runs`` times; min/median/max are printed with the machine's own baseline of
 the same run: the wall time of spawning ``bash -c true``.
@@ -83,7 +84,11 @@ class Run:
     """One execution: its wall time and the CPU the stack spent on it."""
 
     seconds: float
-    cpu_seconds: float
+    cpu_by_role: dict[str, float]
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu_by_role.values())
 
 
 @contextmanager
@@ -108,16 +113,31 @@ def tree(root: psutil.Process) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def tree_cpu_seconds(root: psutil.Process) -> float:
-    """CPU time of the tree's processes, with that of their children that ended (and were waited for)."""
-    total = 0.0
+ROLES = (("redis-server", "Redis"), ("workers.runtime.zygote", "fork server and tries"), ("aiflow worker", "worker"),
+         ("aiflow scheduler", "scheduler"), ("aiflow webserver", "API server"))
+"""How a process of the tree is named in the CPU breakdown: the first role whose mark is in its command line."""
+
+
+def role(process: psutil.Process) -> str:
+    command = " ".join(process.cmdline())
+    return next((name for mark, name in ROLES if mark in command), "launcher")
+
+
+def tree_cpu_by_role(root: psutil.Process) -> dict[str, float]:
+    """CPU seconds of the tree's processes by role, with those of their children that ended (and were waited for)."""
+    seconds: dict[str, float] = {}
     for process in tree(root):
         try:
-            times = process.cpu_times()
+            times, name = process.cpu_times(), role(process)
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
+        seconds[name] = seconds.get(name, 0.0) + times.user + times.system + times.children_user + times.children_system
+    return seconds
+
+
+def tree_cpu_seconds(root: psutil.Process) -> float:
+    """CPU time of the tree's processes, with that of their children that ended (and were waited for)."""
+    return sum(tree_cpu_by_role(root).values())
 
 
 def tree_pss_mib(root: psutil.Process) -> tuple[float, int]:
@@ -159,14 +179,15 @@ class Finishes:
 
 
 def run_once(root: psutil.Process, finishes: Finishes, workflow: str, timeout: float) -> Run:
-    cpu_before = tree_cpu_seconds(root)
+    cpu_before = tree_cpu_by_role(root)
     started = time.perf_counter()
     execution_id = ops.start_workflow_execution(workflow)
     status = finishes.wait(execution_id, timeout)
     seconds = time.perf_counter() - started
     if status != WorkflowStatus.SUCCESS:
         raise RuntimeError(f"{workflow} execution {execution_id} ended {status.value}")
-    return Run(seconds, tree_cpu_seconds(root) - cpu_before)
+    cpu_after = tree_cpu_by_role(root)
+    return Run(seconds, {name: spent - cpu_before.get(name, 0.0) for name, spent in cpu_after.items()})
 
 
 def idle(root: psutil.Process, seconds: float) -> tuple[float, int, float]:
@@ -225,6 +246,10 @@ def main() -> None:
         print(f"{label}: wall {spread([run.seconds for run in runs], ' s')}  (target <= {TARGETS.get(label, '-')} s)")
         print(f"{' ' * len(label)}  CPU/task {spread([1000 * run.cpu_seconds / count for run in runs], ' ms')}  "
               f"(target <= {CPU_PER_TASK_TARGET_MS:g})")
+        roles = sorted({name for run in runs for name in run.cpu_by_role})
+        print(f"{' ' * len(label)}  CPU/task by process (median ms): " + ", ".join(
+            f"{name} {statistics.median(1000 * run.cpu_by_role.get(name, 0.0) / count for run in runs):.1f}"
+            for name in roles))
 
 
 def _settled(root: psutil.Process) -> bool:

@@ -30,6 +30,8 @@ READ_ONLY = EXECUTE | READ_FILE | READ_DIR
 """Rights of a read-only path: read, list and execute."""
 _NET_TCP = 0b11  # bind, connect
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
+SCOPES_ABI = 6
+"""The first ABI with scopes."""
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -74,15 +76,16 @@ class Ruleset:
     ``tcp`` makes the ruleset handle TCP bind and connect (denied, as no rule
     grants them; ABI 4+); ``scopes`` (``SCOPE_*`` bits, ABI 6+) keeps signals
     or abstract unix sockets inside the domain. What the ABI lacks is left out.
+    Without ``fs`` it handles no filesystem right (a ruleset of scopes alone).
     Close it (or leave the ``with`` block) once enforced or abandoned.
 
     Raises:
         OSError: the kernel refused the ruleset (Landlock absent or disabled).
     """
 
-    def __init__(self, abi: int, *, tcp: bool, scopes: int = 0) -> None:
-        self.handled = handled_fs(abi)
-        attr = _RulesetAttr(self.handled, _NET_TCP if tcp and abi >= 4 else 0, scopes if abi >= 6 else 0)
+    def __init__(self, abi: int, *, tcp: bool, scopes: int = 0, fs: bool = True) -> None:
+        self.handled = handled_fs(abi) if fs else 0
+        attr = _RulesetAttr(self.handled, _NET_TCP if tcp and abi >= 4 else 0, scopes if abi >= SCOPES_ABI else 0)
         size = 8 if abi < 4 else 16 if abi < 6 else 24
         self._fd = _syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
 

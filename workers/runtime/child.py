@@ -1,18 +1,19 @@
-"""The try's process: runs the operator of one try, forked by the fork server (:mod:`workers.runtime.zygote`).
+"""A try's process: runs the operator of one try, forked by its execution's workflow server.
 
-By the time :func:`main` runs, the process leads its own session in the try's
-working folder (so the package's files are importable and readable), with its
-output on the try's log pipe and :func:`configure_logging` done. It reads the
-running task from ``AIFLOW_TASK_RUNTIME``, executes the snapshot's workflow
-file from the unpacked package (so ``__file__`` and the paths the file derives
-from it are the worker's) and runs the task's operator: ``start(context)`` then
-``await_termination(context)``. It reports to its supervisor on the message
-pipe (see :mod:`workers.runtime.messages`), then exits at once (``os._exit``):
-threads the operator left running are not waited for.
+The workflow server (:mod:`workers.runtime.workflow_server`) has executed the
+snapshot's workflow file from the unpacked package once (:func:`load`; so
+``__file__`` and the paths the file derives from it are the worker's), in the
+execution's working folder, confined. Each try's process is forked from it
+with its output on the try's log pipe: :func:`main` reads the running task
+from ``AIFLOW_TASK_RUNTIME`` and runs the task's operator: ``start(context)``
+then ``await_termination(context)``. It reports to its supervisor on the
+message pipe (see :mod:`workers.runtime.messages`), then exits at once
+(``os._exit``): threads the operator left running are not waited for.
 
 SIGTERM calls ``operator.stop(context)``; it is sent by the supervisor to stop
-the try, and by the kernel when the fork server dies (which it does with its
-worker process), so a lost worker never leaves its tasks running.
+the try, and by the kernel when the workflow server dies (which it does with
+the fork server and the worker process), so a lost worker never leaves its
+tasks running.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import signal
 import sys
 import threading
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -36,24 +38,42 @@ from workers.runtime.context import TaskExecutionContext
 from workers.runtime.messages import Outcome, Started
 
 
-def main(workflow_file: Path, message_fd: int) -> int:
+@dataclass(frozen=True)
+class Loaded:
+    """What executing a workflow file gave: its top-level workflows by name, or why it failed."""
+
+    workflows: dict[str, Workflow]
+    error: str | None = None
+    traceback: str = ""
+
+
+def load(path: Path) -> Loaded:
+    """Execute the workflow file at ``path``; keep its top-level workflows, or the error it raised."""
+    try:
+        found = top_level_workflows(execute_workflow_file(os.path.abspath(path)))
+    except Exception as exc:
+        return Loaded({}, str(exc) or type(exc).__name__, traceback.format_exc())
+    return Loaded({workflow.name: workflow for workflow in found})
+
+
+def main(loaded: Loaded, workflow_file: Path, message_fd: int) -> int:
     """Run the try of the environment's task, reporting on ``message_fd``; return the exit code.
 
     The output (file descriptors 1 and 2) and :func:`configure_logging` are set up beforehand.
     """
     with os.fdopen(message_fd, "w", buffering=1) as messages:
-        outcome = run(workflow_file, TaskRuntime.from_environment(), messages)
+        outcome = run(loaded, workflow_file, TaskRuntime.from_environment(), messages)
         messages.write(outcome.to_line())
     return 0
 
 
-def run(workflow_file: Path, runtime: TaskRuntime, messages: TextIO) -> Outcome:
-    """Load the task's operator, announce it and run it to its end."""
+def run(loaded: Loaded, workflow_file: Path, runtime: TaskRuntime, messages: TextIO) -> Outcome:
+    """Find the task's operator in what the workflow file declared, announce it and run it to its end."""
     try:
-        workflow = load_workflow(workflow_file, runtime.workflow_name)
+        workflow = find_workflow(loaded, workflow_file, runtime.workflow_name)
         operator = find_operator(workflow, runtime.task_name)
     except Exception as exc:
-        traceback.print_exc()
+        print(loaded.traceback or f"{type(exc).__name__}: {exc}", end="" if loaded.traceback else "\n")
         return Outcome.failed(f"cannot load task {runtime.task_name!r}: {exc}")
     context = TaskExecutionContext(workflow, runtime)
     stopper = StopOnSigterm(operator, context)
@@ -70,12 +90,23 @@ def run(workflow_file: Path, runtime: TaskRuntime, messages: TextIO) -> Outcome:
     return Outcome(TaskStatus.SUCCESS)
 
 
-def load_workflow(path: Path, name: str) -> Workflow:
-    """Execute the workflow file at ``path``; return its workflow ``name``."""
-    for workflow in top_level_workflows(execute_workflow_file(os.path.abspath(path))):
-        if workflow.name == name:
-            return workflow
-    raise LookupError(f"{path.name} declares no workflow {name!r}")
+def find_workflow(loaded: Loaded, path: Path, name: str) -> Workflow:
+    """Return the workflow ``name`` that the file at ``path`` declared.
+
+    Raises:
+        LoadError: executing the file failed.
+        LookupError: it declares no such workflow.
+    """
+    if loaded.error is not None:
+        raise LoadError(loaded.error)
+    workflow = loaded.workflows.get(name)
+    if workflow is None:
+        raise LookupError(f"{path.name} declares no workflow {name!r}")
+    return workflow
+
+
+class LoadError(Exception):
+    """The workflow file raised an exception when it was executed."""
 
 
 def find_operator(workflow: Workflow, task_name: str) -> AIFlowOperator:

@@ -2,88 +2,175 @@
 
 It imports the runtime, the common operators and the ``ai_flow`` import paths of workflow files once
 (frozen out of the garbage collector's reach, so children do not copy them), then keeps a *spare*: a
-child forked ahead of time that already leads a session of its own and waits
-on the socket ``FD`` for a request (see :mod:`workers.runtime.forkserver`).
-The spare that takes a request hands its status socket to the server, becomes
-the try's process and never returns into the server's code. The server reports
-each child's exit when it reaps it, and forks the next spare as soon as one is
-taken: the worker's slots start tries concurrently, so a try rarely waits for
-a fork. The server stays single-threaded, so a
-fork copies no lock held by another thread.
+child forked ahead of time that already leads a session of its own and has begun a try's confinement.
+It reads the requests the worker process sends on the socket ``FD`` (see
+:mod:`workers.runtime.forkserver`) and passes each one on to the workflow
+server of the request's run folder (:mod:`workers.runtime.workflow_server`),
+which executes the execution's workflow file once and forks its tries. The
+spare becomes the server of the first request of a folder; the next spare is
+forked once the server has been idle for :data:`SPARE_DELAY` (a spare forked
+while a try starts would take CPU from it on a small host), or at once when
+another folder's request finds none. A workflow server idle for
+:data:`SERVER_IDLE` is ended, as is the least recently used one of
+:data:`MAX_SERVERS`. The server stays single-threaded, so a fork copies no
+lock held by another thread.
 
-Children receive SIGTERM when the server ends (their operator then stops, as on
-a stop request). The server ends when its worker process (``PARENT``) does:
-its socket hangs up, and the kernel also sends it SIGTERM.
+Workflow servers and their tries receive SIGTERM when the server ends (an
+operator then stops, as on a stop request). The server ends when its worker
+process (``PARENT``) does: its socket hangs up, and the kernel also sends it
+SIGTERM.
 
 ``CONFINEMENT`` is the worker's :class:`~workers.runtime.confinement.TaskConfinement`
 as JSON. The server keeps its Landlock rules, a spare builds its ruleset before
-its request comes, and the try's process confines itself before the try's code
-runs (:mod:`workers.runtime.jail`). The server and its children are not
-dumpable: a process without CAP_SYS_PTRACE can neither trace them nor read
-their ``/proc`` files, so a task cannot reach into the spare that will run
-another namespace's try.
+its folder is known, and the workflow server confines itself before the
+workflow file runs (:mod:`workers.runtime.jail`). The server and its children
+are not dumpable: a process without CAP_SYS_PTRACE can neither trace them nor
+read their ``/proc`` files, so a task cannot reach into the spare that will
+serve another namespace's execution.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import math
 import os
 import select
 import signal
 import socket
 import sys
+import time
 import traceback
+from dataclasses import dataclass
+from pathlib import Path
 
 from billiard.util import set_pdeathsig
 
 from aiflow.sandbox import privileges
-from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
+from workers.runtime.children import ChildExits
 from workers.runtime.confinement import TaskConfinement
 from workers.runtime.forkserver import FD_COUNT, MAX_REQUEST_BYTES, ForkRequest
-from workers.runtime.jail import PreparedJail, TryJail
+from workers.runtime.jail import TryJail
 
-PRELOADED = ("workers.runtime.child", "ai_flow", "aiflow.operators.bash", "aiflow.operators.python",
+PRELOADED = ("workers.runtime.workflow_server", "ai_flow", "aiflow.operators.bash", "aiflow.operators.python",
              "notification_service")
 """What every try needs (the ``ai_flow`` paths are workflow files' imports): imported once by the server.
 
 Only once it is undumpable: its environment is the worker's, and these imports take a few hundred milliseconds.
 """
 
-TAKEN = b"taken"
-"""What a spare tells the server, with its status socket, when it has taken a request."""
-
 _HUNG_UP = select.POLLHUP | select.POLLERR
+
+SPARE_DELAY = 0.05
+"""Seconds the server waits, idle, before it forks the spare that replaces one taken (a try may be starting)."""
+
+SERVER_IDLE = 30.0
+"""Seconds after its last try's request that a workflow server is ended."""
+
+MAX_SERVERS = 8
+"""Workflow servers kept at most; starting one more ends the one used least recently."""
+
+
+_Folder = tuple[Path, Path]
+"""A run folder and the workflow file in it: what a workflow server serves."""
+
+
+@dataclass
+class _Served:
+    """A workflow server: its pid, the link that passes it requests, and when it was last used."""
+
+    pid: int
+    link: socket.socket
+    folder: _Folder
+    last_used: float
 
 
 class Zygote:
-    """Keeps a spare child ready and reports the exits of the children that took requests."""
+    """Passes each request to its run folder's workflow server, starting one from a spare when there is none."""
 
     def __init__(self, control: socket.socket, jail: TryJail) -> None:
         self._control = control
         self._jail = jail
-        self._children: dict[int, socket.socket] = {}
         self._spare: tuple[int, socket.socket] | None = None
+        self._servers: dict[_Folder, _Served] = {}
+        """By the order of their last use, least recent first."""
+        self._links: dict[int, _Served] = {}
+        self._in_hand: list[int] = []
+        """The file descriptors of the request being passed on, which a spare forked meanwhile must close."""
         self._poller = select.poll()
-        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        signal.set_wakeup_fd(self._wake_write)
-        signal.signal(signal.SIGCHLD, lambda signum, frame: None)  # wakes the poll through the wakeup fd
-        self._poller.register(self._control, 0)
-        self._poller.register(self._wake_read, select.POLLIN)
+        self._exits = ChildExits(self._poller)
+        self._poller.register(self._control, select.POLLIN)
 
     def serve(self) -> None:
         """Serve until the worker process closes its socket."""
         while True:
-            if self._spare is None:
+            events = dict(self._poller.poll(self._poll_timeout()))
+            if not events and self._spare is None:
                 self._fork_spare()
-            events = dict(self._poller.poll())
-            control = events.get(self._control.fileno(), 0)
+            control = events.pop(self._control.fileno(), 0)
             if control & _HUNG_UP:
                 return
-            if self._spare is not None and self._spare[1].fileno() in events:
-                self._on_spare_news()
-            if self._wake_read in events:
+            if control & select.POLLIN and not self._on_request():
+                return
+            if events.pop(self._exits.fileno(), 0):
                 self._reap()
+            for fd in events:
+                served = self._links.get(fd)
+                if served is not None:
+                    self._drop(served)  # it retires, or it ended
+            self._end_idle_servers()
+
+    def _poll_timeout(self) -> int | None:
+        """Milliseconds until the next chore (a spare to fork, an idle server to end); None: none is due."""
+        due = [SPARE_DELAY] if self._spare is None else []
+        if self._servers:
+            oldest = next(iter(self._servers.values()))
+            due.append(max(0.0, oldest.last_used + SERVER_IDLE - time.monotonic()))
+        return math.ceil(1000 * min(due)) if due else None
+
+    def _on_request(self) -> bool:
+        """Pass the waiting request on to its workflow server; False once the worker process has ended."""
+        message, fds, _, _ = socket.recv_fds(self._control, MAX_REQUEST_BYTES, FD_COUNT)
+        if not message:
+            return False
+        self._in_hand = fds
+        try:
+            request = ForkRequest.from_bytes(message)
+            self._forward((request.folder, request.workflow_file), message, fds)
+        finally:
+            self._in_hand = []
+            for fd in fds:
+                os.close(fd)  # the server has its own copies: the try's pipes end with the try
+        return True
+
+    def _forward(self, folder: _Folder, message: bytes, fds: list[int]) -> None:
+        served = self._servers.pop(folder, None)
+        for _ in range(2):  # a server that ended meanwhile is replaced once
+            if served is None:
+                served = self._start_server(folder)
+            try:
+                socket.send_fds(served.link, [message], fds)
+            except OSError:
+                self._drop(served)
+                served = None
+                continue
+            served.last_used = time.monotonic()
+            self._servers[folder] = served
+            return
+        print(f"[aiflow] fork server: no workflow server took a try of {folder[1]}", file=sys.stderr)
+
+    def _start_server(self, folder: _Folder) -> _Served:
+        """Make the spare the server of ``folder``'s tries (forking one first if there is none)."""
+        if self._spare is None:
+            self._fork_spare()
+        assert self._spare is not None
+        (pid, link), self._spare = self._spare, None
+        if len(self._servers) >= MAX_SERVERS:
+            self._drop(next(iter(self._servers.values())))
+        served = _Served(pid, link, folder, time.monotonic())
+        self._links[link.fileno()] = served
+        self._poller.register(link, select.POLLIN)  # it retires, or it ends
+        return served
 
     def _fork_spare(self) -> None:
         self._jail.refresh()
@@ -96,62 +183,50 @@ class Zygote:
             try:
                 link.close()
                 self._forget()
-                code = _spare(self._control, spare_link, server, self._jail)
+                code = _spare(spare_link, server, self._jail)
             except BaseException:
-                traceback.print_exc()  # to the try's log once the spare has taken a request
+                traceback.print_exc()
             finally:
                 os._exit(code)
         spare_link.close()
         self._spare = (pid, link)
-        self._poller.register(link, select.POLLIN)
-
-    def _on_spare_news(self) -> None:
-        """The spare took a request (and sent its status socket), or it died."""
-        assert self._spare is not None
-        pid, link = self._spare
-        message, fds, _, _ = socket.recv_fds(link, len(TAKEN), 1)
-        self._poller.unregister(link)
-        link.close()
-        self._spare = None
-        if message == TAKEN and fds:
-            self._children[pid] = socket.socket(fileno=fds[0])
 
     def _forget(self) -> None:
-        """In a new child: drop the server's pipes, sockets and signal handling."""
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        """In a new child: drop the server's sockets and signal handling."""
+        self._exits.forget()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.close(self._wake_read)
-        os.close(self._wake_write)
-        if self._spare is not None:
-            self._spare[1].close()
-        for status in self._children.values():
-            status.close()
+        self._control.close()
+        for served in self._links.values():
+            served.link.close()
+        for fd in self._in_hand:
+            os.close(fd)
+
+    def _drop(self, served: _Served) -> None:
+        """Pass no more requests to ``served``: it ends once its tries have (:mod:`workers.runtime.workflow_server`)."""
+        if self._links.pop(served.link.fileno(), None) is None:
+            return
+        self._poller.unregister(served.link)
+        served.link.close()
+        if self._servers.get(served.folder) is served:
+            del self._servers[served.folder]
+
+    def _end_idle_servers(self) -> None:
+        now = time.monotonic()
+        for served in [served for served in self._servers.values() if served.last_used + SERVER_IDLE <= now]:
+            self._drop(served)
 
     def _reap(self) -> None:
-        try:
-            while os.read(self._wake_read, 512):
-                pass
-        except BlockingIOError:
-            pass
-        while True:
-            try:
-                pid, wait_status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
+        for pid, _ in self._exits.reap():
             if self._spare is not None and pid == self._spare[0]:
-                self._on_spare_news()  # it took a request (its message is waiting) or died without one
-            status = self._children.pop(pid, None)
-            if status is not None:
-                with status:
-                    _send_quietly(status, f"exit {os.waitstatus_to_exitcode(wait_status)}")
+                self._spare[1].close()
+                self._spare = None
+            for served in [served for served in self._links.values() if served.pid == pid]:
+                self._drop(served)
 
 
-def _spare(control: socket.socket, link: socket.socket, server: int, jail: TryJail) -> int:
-    """Lead a session of its own, prepare the try's confinement, wait for a request, run the try."""
-    from workers.runtime import child  # preloaded by the server
+def _spare(link: socket.socket, server: int, jail: TryJail) -> int:
+    """Lead a session of its own, begin the confinement of a try, become the workflow server of the next folder."""
+    from workers.runtime import child, workflow_server  # preloaded by the server
 
     os.setsid()
     set_pdeathsig(signal.SIGTERM)
@@ -159,55 +234,9 @@ def _spare(control: socket.socket, link: socket.socket, server: int, jail: TryJa
         return 1  # the server ended before the signal was armed
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # line-buffered, as the log reads lines
     sys.stderr = open(2, "w", buffering=1, closefd=False)
-    child.configure_logging()  # to file descriptor 1, which becomes the try's output pipe
+    child.configure_logging()  # to file descriptor 1, which becomes each try's output pipe
     prepared = jail.prepare()
-    message, fds, _, _ = socket.recv_fds(control, MAX_REQUEST_BYTES, FD_COUNT)
-    if not message:
-        return 0  # the worker process ended
-    output, messages, status_fd = fds
-    with link:
-        socket.send_fds(link, [TAKEN], [status_fd])
-    control.close()
-    with socket.socket(fileno=status_fd) as status:
-        status.sendall(f"pid {os.getpid()}".encode())
-    return _run_try(ForkRequest.from_bytes(message), output, messages, prepared, server, jail.user_environment)
-
-
-def _run_try(request: ForkRequest, output: int, messages: int, prepared: PreparedJail, server: int,
-             user_environment: dict[str, str]) -> int:
-    """Write to the try's output pipe, move to its folder, confine itself, take its environment, run it.
-
-    Returns the exit code.
-    """
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    os.close(output)
-    os.chdir(request.folder)
-    try:
-        prepared.enter(request.folder)
-    except OSError as error:
-        print(f"[aiflow] the task process could not confine itself, so the task did not run: {error}", flush=True)
-        return EXIT_CANNOT_CONFINE
-    set_pdeathsig(signal.SIGTERM)  # a change of user cleared it
-    if os.getppid() != server:
-        return 1  # the server ended meanwhile
-    sys.path[0] = str(request.folder)
-    os.environ.update(request.env)
-    os.environ.update(user_environment)
-    from workers.runtime import child  # preloaded by the server
-
-    try:
-        return child.main(request.workflow_file, messages)
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-
-
-def _send_quietly(status: socket.socket, message: str) -> None:
-    try:
-        status.sendall(message.encode())
-    except OSError:
-        pass  # the worker process no longer waits for this child
+    return workflow_server.serve(link, prepared, server, jail.user_environment, jail.abi)
 
 
 def main(argv: list[str]) -> int:

@@ -31,9 +31,10 @@ def server() -> Iterator[ForkServer]:
     fork_server.close()
 
 
-def launch(server: ForkServer, folder: Path, task: str, package: bytes, lines: list[str]) -> TryProcess:
+def launch(server: ForkServer, folder: Path, task: str, package: bytes, lines: list[str],
+           exist_ok: bool = False) -> TryProcess:
     """Start ``task`` of the test workflow in ``folder``, unpacked from the test package."""
-    folder.mkdir()
+    folder.mkdir(exist_ok=exist_ok)
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         archive.extractall(folder)
     runtime = TaskRuntime("http://127.0.0.1:1", "", "default", WORKFLOW, 3, task, 1, 1)
@@ -81,11 +82,48 @@ def test_task_processes_end_when_their_fork_server_dies(
     lines: list[str] = []
     process = launch(server, tmp_path / "run", "sleeper", package, lines)
     wait_until(sleeping_processes, message="the task's sleep to run")
-    fork_server = psutil.Process(process.pid).parent()
+    workflow_server = psutil.Process(process.pid).parent()
+    fork_server = workflow_server.parent() if workflow_server else None
     assert fork_server is not None and "workers.runtime.zygote" in fork_server.cmdline()
+    assert fork_server.parent().pid == os.getpid()
 
     fork_server.kill()
 
     assert process.finish() is None  # its exit can no longer be seen
     wait_until(lambda: not process_running(process.pid), timeout=5, message="the task process to end")
     wait_until(lambda: not sleeping_processes(), timeout=5, message="the sleep to end with it")
+
+
+COUNTING_WORKFLOW = """
+import os
+from aiflow.model.workflow import Workflow
+from aiflow.operators.bash import BashOperator
+
+with open(os.path.join(os.path.dirname(__file__), "loads.txt"), "a") as loads:
+    loads.write(f"{os.getpid()}\\n")
+print("the workflow file ran", flush=True)
+with Workflow(name="jobs") as workflow:
+    BashOperator(name="echo", bash_command="echo echoed")
+"""
+
+
+def test_the_workflow_file_runs_once_per_run_folder_and_every_try_logs_what_it_printed(
+    server: ForkServer, tmp_path: Path
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("workflow.py", COUNTING_WORKFLOW)
+    runs: dict[str, list[list[str]]] = {"first": [], "second": []}
+    for run, tries in [("first", 3), ("second", 1), ("first", 1)]:
+        for _ in range(tries):
+            lines: list[str] = []
+            folder = tmp_path / run
+            process = launch(server, folder, "echo", buffer.getvalue(), lines, exist_ok=True)
+            assert process.finish() == 0 and process.outcome is not None
+            assert process.outcome.status == TaskStatus.SUCCESS
+            runs[run].append(lines)
+
+    for run, logs in runs.items():
+        assert len((tmp_path / run / "loads.txt").read_text().split()) == 1, run  # one execution of the file
+        for lines in logs:
+            assert lines[:1] == ["the workflow file ran"] and "echoed" in lines, (run, lines)

@@ -50,11 +50,12 @@ NOTE = "note-" + uuid.uuid4().hex
 """What a task of another execution leaves in its run folder and its log."""
 
 WORKFLOW = '''
-import ctypes, errno, json, os, tempfile, time
+import ctypes, errno, json, os, signal, tempfile, time
 
 from aiflow.model.workflow import Workflow
 from aiflow.operators.bash import BashOperator
 from aiflow.operators.python import PythonOperator
+from aiflow.sandbox import landlock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -101,20 +102,25 @@ def dump_environment():
 
 
 def probe():
-    fork_server = os.getppid()
-    pool = parent_of(fork_server)
-    worker = parent_of(pool)
+    workflow_server = os.getppid()
+    fork_server = parent_of(workflow_server)
+    worker = parent_of(fork_server)
+    with open(os.path.join(HERE, "bystander.pid")) as pid_file:
+        sibling = int(pid_file.read())  # a try of the same execution, forked by the same workflow server
+    servers = [("worker", worker), ("fork_server", fork_server), ("workflow_server", workflow_server)]
     report = {
-        "pids": {"worker": worker, "pool": pool, "fork_server": fork_server},
+        "pids": {"worker": worker, "fork_server": fork_server, "workflow_server": workflow_server},
         "uid": os.getuid(),
         "server_config": attempt(lambda: read(SETUP["config"])),
         "redis_password": attempt(lambda: read(SETUP["password"])),
         "other_run": attempt(lambda: read(os.path.join(os.path.dirname(HERE), SETUP["other"], "note.txt"))),
         "other_log": attempt(lambda: read(SETUP["other_log"])),
         "environ": {name: attempt(lambda: read(f"/proc/{pid}/environ"))
-                    for name, pid in [("worker", worker), ("pool", pool), ("fork_server", fork_server)]},
-        "trace": attempt(lambda: trace(pool)),
-        "signal": attempt(lambda: os.kill(pool, 0)),
+                    for name, pid in [*servers, ("sibling", sibling)]},
+        "trace": {name: attempt(lambda: trace(pid)) for name, pid in [*servers, ("sibling", sibling)]},
+        "signal": {name: attempt(lambda: os.kill(pid, 0)) for name, pid in servers},
+        # a real stop where Landlock scopes signals; elsewhere a probe only (tries of one user may signal each other)
+        "signal_sibling": attempt(lambda: os.kill(sibling, signal.SIGTERM if landlock.abi_version() >= 6 else 0)),
         "own_folder": attempt(lambda: write_into(HERE)),
         "tmp": attempt(lambda: write_into("/tmp")),
         "data": attempt(lambda: read(SETUP["data"])),
@@ -123,6 +129,8 @@ def probe():
 
 
 def bystander():
+    with open(os.path.join(HERE, "bystander.pid"), "w") as pid_file:
+        pid_file.write(str(os.getpid()))
     while not os.path.exists(SETUP["go"]):
         time.sleep(0.05)
 
@@ -227,7 +235,7 @@ def _attack(producer: Celery, bus: NotificationClient, worker: WorkerProcess, no
         if status:
             wait_for_status(bus, start, status, timeout=30)
 
-    bystander, dump, probe, after = (job("bystander", 2, 5), job("dump_environment", 3, 4), job("probe", 4, 4),
+    bystander, dump, probe, after = (job("bystander", 2, 5), job("dump_environment", 3, 4), job("probe", 4, 5),
                                      job("after", 5, 6))
     run(bystander, "RUNNING")
     run(note_job)
@@ -271,13 +279,17 @@ def test_a_task_cannot_read_the_worker_config_the_redis_password_other_runs_or_l
     assert (probe["other_run"], probe["other_log"]) == ("EACCES", "EACCES")
 
 
-def test_a_task_cannot_read_or_trace_or_signal_its_worker_and_fork_server(findings: Findings) -> None:
+def test_a_task_cannot_read_or_trace_or_signal_its_worker_its_servers_or_a_try_of_its_own_execution(
+    findings: Findings,
+) -> None:
     probe = findings.probe
+    others = ["worker", "fork_server", "workflow_server", "sibling"]
 
-    assert probe["environ"] == {"worker": "EACCES", "pool": "EACCES", "fork_server": "EACCES"}
-    assert probe["trace"] == "EPERM"
-    if landlock.abi_version() >= 6:
-        assert probe["signal"] == "EPERM"
+    assert probe["environ"] == dict.fromkeys(others, "EACCES")  # the sibling's holds its try's token
+    assert probe["trace"] == dict.fromkeys(others, "EPERM")
+    if landlock.abi_version() >= landlock.SCOPES_ABI:
+        assert probe["signal"] == dict.fromkeys(others[:3], "EPERM")
+        assert probe["signal_sibling"] == "EPERM"
 
 
 def test_a_task_keeps_its_own_folder_tmp_and_the_machine_s_data(findings: Findings) -> None:

@@ -1,0 +1,221 @@
+"""A workflow server: one execution's workflow file, executed once, from which that execution's tries are forked.
+
+Executing the workflow file costs every task of a workflow of N tasks O(N)
+(about 12 µs a task): a try that executed it itself would make a fan-out cost
+O(N²). So the fork server (:mod:`workers.runtime.zygote`) hands each run
+folder's tries to a workflow server of its own, a former spare that:
+
+1. takes the first request of a run folder, and confines itself to the folder,
+   as a try would (:mod:`workers.runtime.jail`);
+2. executes the workflow file once, its output kept to be written to the top of
+   every try's log, its error (if it raised) reported by every try, in at most
+   :data:`LOAD_TIMEOUT` seconds;
+3. forks a try's process for each request the fork server passes on
+   (:mod:`workers.runtime.forkserver` describes the request and the status
+   socket), and reports each one's exit when it reaps it.
+
+Each try's process leads a session of its own and enters a Landlock domain of
+its own below the server's (ABI 6+), so it cannot signal its siblings or the
+server; like the server, it is not dumpable, so none can read another's
+memory or environment, where its try's token is. The server holds no secret:
+a try's environment reaches only its own process.
+
+The fork server ends a server by closing its link (idle, or to make room):
+the server forks the requests still in the link, then exits once its last try
+has ended. It dies with the fork server (a parent-death signal), and its tries
+die with it.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import select
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from billiard.util import set_pdeathsig
+
+from aiflow.sandbox import landlock
+from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
+from workers.runtime import child
+from workers.runtime.children import ChildExits
+from workers.runtime.forkserver import FD_COUNT, MAX_REQUEST_BYTES, ForkRequest
+from workers.runtime.jail import PreparedJail
+
+LOAD_TIMEOUT = 30.0
+"""Seconds the workflow file may take to execute; the tries of a file that takes longer fail."""
+
+RETIRE = b"retire"
+"""What a server sends the fork server when it must serve no new request (its confinement failed)."""
+
+
+def serve(link: socket.socket, prepared: PreparedJail, parent: int, user_environment: dict[str, str],
+          landlock_abi: int) -> int:
+    """Serve the run folder of the first request on ``link``: confine this process to it, load its workflow
+    file, fork its tries; return the exit code.
+
+    ``parent`` is the fork server's pid; at ``landlock_abi`` 6 and above, each try gets a Landlock domain of
+    its own.
+    """
+    message, fds, _, _ = socket.recv_fds(link, MAX_REQUEST_BYTES, FD_COUNT)
+    if not message:
+        return 0  # the fork server ended, or let its spare go
+    first = ForkRequest.from_bytes(message)
+    os.chdir(first.folder)
+    try:
+        prepared.enter(first.folder)
+    except OSError as error:
+        link.sendall(RETIRE)
+        server = _Server(link, Failed(error), first.workflow_file, nested_domains=False)
+    else:
+        set_pdeathsig(signal.SIGTERM)  # a change of user cleared it
+        if os.getppid() != parent:
+            return 1  # the fork server ended meanwhile
+        sys.path[0] = str(first.folder)
+        os.environ.update(user_environment)
+        preamble, loaded = _load(first.workflow_file)
+        gc.freeze()  # the tries' collections then never touch (and so copy) the loaded workflow
+        server = _Server(link, Ready(preamble, loaded), first.workflow_file,
+                         nested_domains=landlock_abi >= landlock.SCOPES_ABI)
+    server.fork_try(message, fds)
+    return server.serve()
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A loaded workflow file: what it printed, and what it declared (or the error it raised)."""
+
+    preamble: bytes
+    loaded: child.Loaded
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The server could not confine itself: no try of its folder may run here."""
+
+    error: OSError
+
+
+class _Server:
+    """Forks a try's process per request on ``link`` until the link ends, then waits for the last try."""
+
+    def __init__(self, link: socket.socket, state: Ready | Failed, workflow_file: Path, *,
+                 nested_domains: bool) -> None:
+        self._link = link
+        self._state = state
+        self._workflow_file = workflow_file
+        self._nested_domains = nested_domains
+        self._tries: dict[int, socket.socket] = {}
+        self._poller = select.poll()
+        self._exits = ChildExits(self._poller)
+        self._poller.register(link, select.POLLIN)
+
+    def serve(self) -> int:
+        """Fork the tries of the requests that come until the link ends, then wait for them; the exit code."""
+        open_link = True
+        while open_link or self._tries:
+            events = dict(self._poller.poll())
+            if open_link and self._link.fileno() in events:
+                open_link = self._on_request()
+            if self._exits.fileno() in events:
+                for pid, code in self._exits.reap():
+                    status = self._tries.pop(pid, None)
+                    if status is not None:
+                        with status:
+                            send_quietly(status, f"exit {code}")
+        return 0
+
+    def _on_request(self) -> bool:
+        """Fork the try of the request waiting on the link; False once the link has ended."""
+        message, fds, _, _ = socket.recv_fds(self._link, MAX_REQUEST_BYTES, FD_COUNT)
+        if not message:
+            self._poller.unregister(self._link)
+            self._link.close()
+            return False
+        self.fork_try(message, fds)
+        return True
+
+    def fork_try(self, message: bytes, fds: list[int]) -> None:
+        """Fork the process of the try that ``message`` (a :class:`ForkRequest`) and its pipes ``fds`` describe."""
+        output, messages, status_fd = fds
+        status = socket.socket(fileno=status_fd)
+        server = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = self._run_try(ForkRequest.from_bytes(message), output, messages, status, server)
+            finally:
+                os._exit(code)
+        os.close(output)
+        os.close(messages)
+        self._tries[pid] = status
+
+    def _run_try(self, request: ForkRequest, output: int, messages: int, status: socket.socket, server: int) -> int:
+        """In the try's process: lead a session, take the try's output and environment, run it; the exit code."""
+        self._exits.forget()
+        self._link.close()
+        for other in self._tries.values():
+            other.close()
+        os.setsid()
+        set_pdeathsig(signal.SIGTERM)
+        if os.getppid() != server:
+            return 1  # the server ended before the signal was armed
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        if self._nested_domains:
+            with landlock.Ruleset(landlock.SCOPES_ABI, tcp=False, scopes=landlock.SCOPE_SIGNAL, fs=False) as own:
+                own.enforce()  # its siblings and the server are outside: it cannot signal them
+        with status:
+            status.sendall(f"pid {os.getpid()}".encode())
+        if isinstance(self._state, Failed):
+            print(f"[aiflow] the task process could not confine itself, so the task did not run: "
+                  f"{self._state.error}", flush=True)
+            return EXIT_CANNOT_CONFINE
+        os.environ.update(request.env)
+        os.write(1, self._state.preamble)
+        try:
+            return child.main(self._state.loaded, self._workflow_file, messages)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+
+def _load(workflow_file: Path) -> tuple[bytes, child.Loaded]:
+    """Execute the workflow file, within :data:`LOAD_TIMEOUT`; return what it printed and what it declared."""
+    capture = os.memfd_create("workflow-output", os.MFD_CLOEXEC)
+    saved = os.dup(1), os.dup(2)
+    os.dup2(capture, 1)
+    os.dup2(capture, 2)
+    previous = signal.signal(signal.SIGALRM, _took_too_long)
+    signal.setitimer(signal.ITIMER_REAL, LOAD_TIMEOUT)
+    try:
+        loaded = child.load(workflow_file)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, target in zip(saved, (1, 2), strict=True):
+            os.dup2(fd, target)
+            os.close(fd)
+    with os.fdopen(capture, "rb") as output:
+        output.seek(0)
+        return output.read(), loaded
+
+
+def _took_too_long(signum: int, frame: object) -> None:
+    raise TimeoutError(f"the workflow file took longer than {LOAD_TIMEOUT:g} s to execute")
+
+
+def send_quietly(status: socket.socket, message: str) -> None:
+    """Send ``message`` on a try's status socket, unless the worker process no longer waits for it."""
+    try:
+        status.sendall(message.encode())
+    except OSError:
+        pass
