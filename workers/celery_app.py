@@ -24,8 +24,10 @@ setting                                  value       why
                                                      (``notification.task_control.CLAIM_TTL`` is longer)
 ``worker_cancel_long_running_tasks_``    False       a dropped broker connection must not kill running tries;
 ``on_connection_loss``                               their supervisor and heartbeats do not use the broker
-``worker_send_task_events``,             True        Flower shows workers and jobs (events are small: names
-``task_send_sent_event``                             and ids)
+``worker_send_task_events``,             False       Celery's task events cost a worker a fifth of its CPU per
+``task_send_sent_event``                             try (and the scheduler one publish per job); Flower turns
+                                                     a worker's events on while it watches (its default
+                                                     ``--enable_events``), so it still shows workers and jobs
 ``task_default_queue``                   ``aiflow``  tasks whose operator names no ``queue``
 ``task_ignore_result``                   True        outcomes are status events on the bus, not Celery results
 =======================================  ==========  ==========================================================
@@ -66,8 +68,8 @@ def celery_settings(broker_url: str) -> dict[str, Any]:
         "worker_pool": "threads",
         "worker_prefetch_multiplier": 1,
         "worker_cancel_long_running_tasks_on_connection_loss": False,
-        "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        "worker_send_task_events": False,
+        "task_send_sent_event": False,
         "task_default_queue": DEFAULT_QUEUE,
         "task_ignore_result": True,
     }

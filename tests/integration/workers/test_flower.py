@@ -49,6 +49,9 @@ def test_flower_shows_the_worker_and_its_aiflow_jobs(
 ) -> None:
     alive = wait_until(lambda: [name for name, up in _get(f"{flower}/api/workers?status=true").items() if up],
                        timeout=15, message="Flower to hear from the worker")
+    # The worker sends no task events until Flower turns them on (its timer fires every 5 s).
+    wait_until(lambda: "Events of group {task} enabled by remote" in worker.log_file.read_text(), timeout=20,
+               message="Flower to turn the worker's task events on")
     job = jobs.start("echo", task_execution_id=31)
     wait_for_status(bus, job, "SUCCESS")
 
