@@ -34,6 +34,7 @@ import select
 import signal
 import socket
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +150,8 @@ class _Server:
             code = 1
             try:
                 code = self._run_try(ForkRequest.from_bytes(message), output, messages, status, server)
+            except BaseException:
+                traceback.print_exc()  # to the try's log once its output is set up, else to the worker's
             finally:
                 os._exit(code)
         os.close(output)
