@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiflow.model.action import TaskAction
 from aiflow.model.status import TaskStatus, WorkflowStatus
 
 
@@ -62,6 +63,17 @@ class SetTaskStatus:
 
 
 @dataclass(frozen=True)
+class RuleFired:
+    """A rule of ``task_name`` fired with ``action``: nothing to write, something to count (docs/metrics.md).
+
+    It comes before the decisions the action causes, if any (a START on a live task causes none).
+    """
+
+    task_name: str
+    action: TaskAction
+
+
+@dataclass(frozen=True)
 class SetExecutionStatus:
     """Move the workflow execution to ``status``."""
 
@@ -75,4 +87,5 @@ class RecordError:
     message: str
 
 
-Decision = QueueTask | RetryTask | StopTask | AbandonTry | SetTaskStatus | SetExecutionStatus | RecordError
+Decision = (QueueTask | RetryTask | StopTask | AbandonTry | SetTaskStatus | RuleFired | SetExecutionStatus
+            | RecordError)

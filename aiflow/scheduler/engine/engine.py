@@ -15,6 +15,7 @@ from aiflow.scheduler.engine.decisions import (
     QueueTask,
     RecordError,
     RetryTask,
+    RuleFired,
     SetExecutionStatus,
     SetTaskStatus,
     StopTask,
@@ -152,7 +153,7 @@ def _run_rules(view: ExecutionView, event: Event, custom: CustomEvaluator) -> li
             view.latest, view.rule_state = latest, rule_state
             return fail_execution(view, outcome.error)
         if outcome.action is not None:
-            decisions += _act(view, name, outcome.action, outcome.cause)
+            decisions += [RuleFired(name, outcome.action), *_act(view, name, outcome.action, outcome.cause)]
     return decisions
 
 
