@@ -28,7 +28,7 @@ from web.auth import Role, principal
 
 EXTENSION = "aiflow.metrics"
 UNMATCHED = "<unmatched>"
-"""The route of requests no rule matched (404s, mostly)."""
+"""The route of requests no rule matched: 404s, and 405s of a method the path does not take."""
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 """Methods counted by name; any other counts as ``other``."""
 
