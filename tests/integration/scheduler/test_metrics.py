@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 from prometheus_client import generate_latest
 from prometheus_client.core import Metric
@@ -108,3 +113,27 @@ def test_jobs_committed_but_not_sent_are_pending_in_the_outbox(db: Engine, bus: 
     with session_scope(db) as session:
         outbox.mark_sent(session, [jobs[0].id], utcnow())
     assert gauges(backlog)["aiflow_scheduler_outbox_pending_jobs"] == 1
+
+
+def test_a_taken_metrics_port_is_logged_once_and_the_scheduler_leads_without_metrics(
+    db: Engine, redis_url: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "AIFLOW_NOTIFICATION_SERVER_URI": redis_url, "AIFLOW_METADATA_BACKEND_URI": str(db.url)}
+    log = tmp_path / "scheduler.log"
+    with socket.socket() as taken, log.open("wb") as output:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        scheduler = subprocess.Popen([sys.executable, "-m", "aiflow", "scheduler", f"--metrics-port={port}"], env=env,
+                                     stdout=output, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: scheduler.poll() is not None or "Scheduler: resuming after offset" in log.read_text(),
+                       timeout=30, message="the scheduler to lead")
+            assert scheduler.poll() is None, log.read_text()
+        finally:
+            scheduler.terminate()
+            scheduler.wait(30)
+
+    errors = [line for line in log.read_text().splitlines() if " ERROR " in line]
+    assert errors == [line for line in errors if f"metrics endpoint 127.0.0.1:{port} not served" in line]
+    assert len(errors) == 1
