@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter as Tallies
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -46,10 +47,18 @@ class Tally:
 
     #: Rules fired, by (namespace, workflow, action).
     rule_actions: Tallies[tuple[str, str, str]] = field(default_factory=Tallies)
-    #: Task executions that reached a final status: (namespace, workflow, status, seconds run or None).
-    ended: list[tuple[str, str, str, float | None]] = field(default_factory=list)
+    #: Task executions that reached a final status, by (namespace, workflow, status).
+    ended: Tallies[tuple[str, str, str]] = field(default_factory=Tallies)
+    #: Seconds the last try of each ended task execution ran (if it ran), by (namespace, workflow).
+    ran: defaultdict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
     #: Tries reported lost (their heartbeat timed out) while current, by (namespace, workflow).
     lost: Tallies[tuple[str, str]] = field(default_factory=Tallies)
+
+    def task_ended(self, namespace: str, workflow: str, status: str, ran_s: float | None) -> None:
+        """A task execution of ``workflow`` reached ``status``; its last try ran ``ran_s`` seconds (None: never)."""
+        self.ended[(namespace, workflow, status)] += 1
+        if ran_s is not None:
+            self.ran[(namespace, workflow)].append(ran_s)
 
 
 class SchedulerMetrics:
@@ -115,10 +124,12 @@ class SchedulerMetrics:
         """Add what a committed transaction tallied."""
         for labels, count in tally.rule_actions.items():
             self._rule_actions.labels(*labels).inc(count)
-        for namespace, workflow, status, seconds in tally.ended:
-            self._ended.labels(namespace, workflow, status).inc()
-            if seconds is not None:
-                self._duration.labels(namespace, workflow).observe(seconds)
+        for (namespace, workflow, status), count in tally.ended.items():
+            self._ended.labels(namespace, workflow, status).inc(count)
+        for (namespace, workflow), durations in tally.ran.items():
+            histogram = self._duration.labels(namespace, workflow)
+            for seconds in durations:
+                histogram.observe(seconds)
         for (namespace, workflow), count in tally.lost.items():
             self._timeouts.labels(namespace, workflow).inc(count)
 

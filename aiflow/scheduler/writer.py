@@ -141,7 +141,7 @@ class DecisionWriter:
             task.end_date = self.at
         if status.is_finished:
             ran = (self.at - task.begin_date).total_seconds() if task.begin_date is not None else None
-            self.tally.ended.append((loaded.view.namespace, loaded.workflow_name, status.value, ran))
+            self.tally.task_ended(loaded.view.namespace, loaded.workflow_name, status.value, ran)
         if error is not None:
             task.error = error
 
