@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -52,6 +53,7 @@ def run(config: ServerConfig, workers: int = 2, threads: int = 16) -> None:
     """
     host = config.rest_bind_address
     check_bind_address(config)
+    gc.freeze()  # what is loaded by now the workers share: their full collections then never touch (copy) it
     _Gunicorn(config, {
         "bind": f"[{host}]:{config.rest_port}" if ":" in host else f"{host}:{config.rest_port}",
         "workers": workers,
