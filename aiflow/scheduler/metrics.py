@@ -13,7 +13,7 @@ import logging
 import threading
 from collections import Counter as Tallies
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -165,16 +165,22 @@ class Backlog(Collector):
         applied, engine, bus = self.applied, self._engine, self._bus
         if applied is None or engine is None or bus is None:
             return []
-        try:
-            families = [GaugeMetricFamily("aiflow_scheduler_applied_offset", "Offset of the last entry applied.",
-                                          value=applied), *self._lag(bus, applied), self._outbox(engine),
-                        self._queue_lengths(bus)]
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            self._outage.failed(exc)
-            return []
-        self._outage.succeeded()
+        families: list[Metric] = [GaugeMetricFamily("aiflow_scheduler_applied_offset",
+                                                    "Offset of the last entry applied.", value=applied)]
+        reads: list[Callable[[], list[Metric]]] = [
+            lambda: self._lag(bus, applied), lambda: [self._outbox(engine)], lambda: [self._queue_lengths(bus)]]
+        failure: Exception | None = None
+        for read in reads:
+            try:
+                families += read()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                failure = exc
+        if failure is None:
+            self._outage.succeeded()
+        else:
+            self._outage.failed(failure)
         return families
 
     @staticmethod

@@ -34,7 +34,7 @@ from tests.integration.scheduler.conftest import (
     send_command,
     wait_for_tasks,
 )
-from tests.support import Scrape, wait_until
+from tests.support import Scrape, free_port, wait_until
 
 QUEUE = "aiflow"
 
@@ -137,3 +137,15 @@ def test_a_taken_metrics_port_is_logged_once_and_the_scheduler_leads_without_met
     errors = [line for line in log.read_text().splitlines() if " ERROR " in line]
     assert errors == [line for line in errors if f"metrics endpoint 127.0.0.1:{port} not served" in line]
     assert len(errors) == 1
+
+
+def test_gauges_of_a_store_that_is_away_are_left_out_of_the_scrape(db: Engine) -> None:
+    away = NotificationClient(f"redis://127.0.0.1:{free_port()}/0", retry_budget=0.1)
+    backlog = Backlog()
+    backlog.watch(db, away, QUEUE)
+    backlog.applied = 7
+
+    families = {family.name for family in backlog.collect()}
+
+    assert families == {"aiflow_scheduler_applied_offset", "aiflow_scheduler_outbox_pending_jobs"}
+    away.close()
