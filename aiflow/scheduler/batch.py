@@ -87,7 +87,7 @@ class Batch:
 
     @property
     def tally(self) -> Tally:
-        """The rules fired and task executions ended in this transaction, for the metrics once it commits."""
+        """The rules' actions, ended task executions and lost tries of this transaction, counted once it commits."""
         return self._writer.tally
 
     def finish(self) -> list[OutboxJob]:

@@ -1,10 +1,10 @@
 """The scheduler's Prometheus series (docs/metrics.md), and what a transaction tallies for them.
 
 Nothing here runs per event. The loop hands each applied batch over once; a transaction's
-:class:`Tally` (rules fired, task executions ended) is added only after it commits, so a batch that
-is rolled back and applied again event by event counts once. How far the scheduler is behind the
-log, the unsent outbox and the broker's queues are read when Prometheus scrapes
-(:class:`Backlog`): a scheduler stuck in an outage still shows its lag growing.
+:class:`Tally` (rules' actions, ended task executions, lost tries) is added only after it commits,
+so a batch that is rolled back and applied again event by event counts once. How far the
+scheduler is behind the log, the unsent outbox and the broker's queues are read when Prometheus
+scrapes (:class:`Backlog`): a scheduler stuck in an outage still shows its lag growing.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _NAMESPACE = attrgetter("namespace")
 class Tally:
     """What one transaction did that the metrics count; added to them once it has committed."""
 
-    #: Rules fired, by (namespace, workflow, action).
+    #: Actions rules took, by (namespace, workflow, action).
     rule_actions: Tallies[tuple[str, str, str]] = field(default_factory=Tallies)
     #: Task executions that reached a final status, by (namespace, workflow, status).
     ended: Tallies[tuple[str, str, str]] = field(default_factory=Tallies)
@@ -78,7 +78,8 @@ class SchedulerMetrics:
         self._acquisitions = Counter("aiflow_scheduler_leadership_acquisitions",
                                      "Times this scheduler took the lease (its start, and each failover to it).",
                                      registry=registry)
-        self._rule_actions = Counter("aiflow_scheduler_rule_actions", "Task rules that fired, by the action they took.",
+        self._rule_actions = Counter("aiflow_scheduler_rule_actions",
+                                     "Actions task rules took (that changed something), by action.",
                                      ["namespace", "workflow", "action"], registry=registry)
         self._ended = Counter("aiflow_task_executions_ended", "Task executions that reached a final status.",
                               ["namespace", "workflow", "status"], registry=registry)

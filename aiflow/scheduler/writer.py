@@ -60,7 +60,7 @@ class DecisionWriter:
         self._steps = Steps()
         #: Timeline steps :meth:`finish` wrote.
         self.steps_written = 0
-        #: Rules fired and task executions ended, for the metrics once the transaction commits.
+        #: Rules' actions, task executions ended and tries lost, for the metrics once the transaction commits.
         self.tally = Tally()
 
     def write(self, loaded: LoadedExecution, decisions: Iterable[Decision], execution_type: ExecutionType) -> None:
@@ -140,7 +140,7 @@ class DecisionWriter:
         if status.is_finished or status == TaskStatus.RETRYING:
             task.end_date = self.at
         if status.is_finished:
-            ran = (self.at - task.begin_date).total_seconds() if task.begin_date is not None else None
+            ran = max(0.0, (self.at - task.begin_date).total_seconds()) if task.begin_date is not None else None
             self.tally.task_ended(loaded.view.namespace, loaded.workflow_name, status.value, ran)
         if error is not None:
             task.error = error

@@ -64,9 +64,10 @@ class SetTaskStatus:
 
 @dataclass(frozen=True)
 class RuleFired:
-    """A rule of ``task_name`` fired with ``action``: nothing to write, something to count (docs/metrics.md).
+    """A rule of ``task_name`` fired and its ``action`` did something: nothing to write, something to count.
 
-    It comes before the decisions the action causes, if any (a START on a live task causes none).
+    It comes right before the decisions the action caused. A rule whose action changes nothing (a START
+    of a live task) gives no decision at all. See docs/metrics.md.
     """
 
     task_name: str
