@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from aiflow.clock import utcnow
 from aiflow.commands import CommandKind
+from aiflow.config import ServerConfig
 from aiflow.metadata.executions import TaskExecution
 from aiflow.metadata.session import session_scope
 from aiflow.model.status import TaskStatus, WorkflowStatus
@@ -68,10 +69,11 @@ def test_a_job_no_worker_takes_waits_in_its_queue_and_a_lost_try_counts_as_a_hea
 
     assert TaskControl(bus.redis).claim_to_run(row.id, 1, run_claim("host:1"), "host:1", 0.2)  # then beats no more
     report(bus, row, TaskStatus.RUNNING)
-    wait_until(lambda: execution_row(db, execution_id).status == WorkflowStatus.FAILED.value, timeout=15,
-               message="the heartbeat watch to fail the lost try")
-    lost = scraped(scheduler.metrics)
     of_task = {"namespace": "default", "workflow": "one_task"}
+    lost = wait_until(lambda: (now := scraped(scheduler.metrics)).value("aiflow_scheduler_heartbeat_timeouts_total",
+                                                                        **of_task) and now,
+                      timeout=15, message="the heartbeat watch to fail the lost try")  # counted once committed
+    assert execution_row(db, execution_id).status == WorkflowStatus.FAILED.value
     assert lost.value("aiflow_scheduler_heartbeat_timeouts_total", **of_task) == 1
     assert lost.value("aiflow_task_executions_ended_total", **of_task, status="FAILED") == 1
     assert lost.value("aiflow_task_duration_seconds_count", **of_task) == 1
@@ -149,3 +151,26 @@ def test_gauges_of_a_store_that_is_away_are_left_out_of_the_scrape(db: Engine) -
 
     assert families == {"aiflow_scheduler_applied_offset", "aiflow_scheduler_outbox_pending_jobs"}
     away.close()
+
+
+def test_a_standby_serves_no_backlog_until_it_takes_the_lease_over(
+    db: Engine, bus: NotificationClient, server_config: ServerConfig, scheduler: RunningScheduler
+) -> None:
+    wait_until(lambda: scraped(scheduler.metrics).value("aiflow_scheduler_applied_offset") is not None,
+               message="the first scheduler to lead")
+    standby = RunningScheduler(db, bus, server_config)
+    standby.start()
+    try:
+        waiting = scraped(standby.metrics)
+        assert (waiting.value("aiflow_scheduler_leader"), waiting.value("aiflow_scheduler_applied_offset")) == (0, None)
+        assert waiting.value("aiflow_scheduler_leadership_acquisitions_total") == 0
+
+        scheduler.stop()  # gives the lease up
+        leading = wait_until(lambda: (now := scraped(standby.metrics)).value("aiflow_scheduler_applied_offset")
+                             is not None and now, message="the standby to take over and recover")
+        assert leading.value("aiflow_scheduler_leader") == 1
+        assert leading.value("aiflow_scheduler_leadership_acquisitions_total") == 1
+        assert leading.value("aiflow_scheduler_lag_events") == 0
+        assert scraped(scheduler.metrics).value("aiflow_scheduler_leader") == 0
+    finally:
+        standby.close()

@@ -65,7 +65,9 @@ def test_each_process_counts_what_the_workflow_did(
     assert sorted(statuses) == sorted([TaskStatus.SUCCESS] * 3 + [TaskStatus.FAILED])
 
     scheduler = wait_until(lambda: scheduler_caught_up(stack_config, bus), message="the scheduler to catch up")
-    worker = scrape(f"http://127.0.0.1:{stack_config.worker_metrics_port}/metrics")
+    worker = wait_until(lambda: (now := scrape(f"http://127.0.0.1:{stack_config.worker_metrics_port}/metrics"))
+                        .value("aiflow_worker_tries_in_progress") == 0 and now,
+                        message="the worker to count its last report")  # it counts a report once stored
     api = scrape(f"{stack_config.api_server_address}/metrics")
 
     of_workflow = {"namespace": "default", "workflow": WORKFLOW}
