@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
@@ -21,7 +21,7 @@ import redis
 from redis.typing import KeyT, StreamIdT
 
 from aiflow.errors import NotFoundError
-from notification.codec import UndecodableEntry, after_id, decode_entry, encode_fields, offset_of
+from notification.codec import StreamEntry, UndecodableEntry, after_id, decode_entry, encode_fields, offset_of
 from notification.config import PASSWORD_FILE, NotificationConfig
 from notification.connection import RETRY_BUDGET_S, call_with_retry, connect
 from notification.event import Event
@@ -33,13 +33,31 @@ from notification.reading import event_filter, merge_by_offset, read_stream, rea
 from notification.scripts import ScriptCall, load_script, run_pipelined
 from notification.store_layout import LAYOUT_VERSION, has_namespace_streams
 
-__all__ = ["DEFAULT_MAX_VALUE_BYTES", "DEFAULT_RETRY_WINDOW", "MAX_KEY_BYTES", "NotificationClient"]
+__all__ = ["DEFAULT_MAX_VALUE_BYTES", "DEFAULT_RETRY_WINDOW", "MAX_KEY_BYTES", "Backlog", "NotificationClient"]
 
 #: How long a send is remembered, so that a retry of it within this window stores nothing new.
 DEFAULT_RETRY_WINDOW = timedelta(minutes=10)
 #: Members of the stream index read per SSCAN call while trimming.
 _SCAN_PAGE = 1000
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The events of the log after some offset: how many, and how long the oldest of them has waited.
+
+    Times are the store's (the clock that dates events), in milliseconds; ``oldest_ms`` is None when
+    no event follows.
+    """
+
+    events: int
+    oldest_ms: int | None
+    now_ms: int
+
+    @property
+    def age_s(self) -> float:
+        """Seconds since the oldest event after the offset was stored (0 when there is none)."""
+        return 0.0 if self.oldest_ms is None else max(0, self.now_ms - self.oldest_ms) / 1000
 
 
 class NotificationClient:
@@ -241,6 +259,21 @@ class NotificationClient:
     def latest_offset(self) -> int:
         """Return the offset of the newest event ever stored (0 on an empty bus)."""
         return int(self._call(lambda: self._redis.hget(self._keys.meta, "offset")) or 0)
+
+    def backlog(self, after: int) -> Backlog:
+        """Return how far the log runs past offset ``after``, by the store's clock, in one round trip."""
+        def read() -> list[object]:
+            with self._redis.pipeline(transaction=False) as pipe:
+                pipe.hget(self._keys.meta, "offset")
+                pipe.xrange(self._keys.log, f"({after_id(after)}", "+", count=1)
+                pipe.time()
+                return cast(list[object], pipe.execute())
+
+        newest, entries, (seconds, micros) = cast(tuple[bytes | None, list[StreamEntry], tuple[int, int]],
+                                                  self._call(read))
+        first = decode_entry(*entries[0]) if entries else None
+        oldest_ms = first.create_time if isinstance(first, Event) else None
+        return Backlog(max(0, int(newest or 0) - after), oldest_ms, seconds * 1000 + micros // 1000)
 
     def register_listener(
         self,

@@ -23,12 +23,18 @@ SESSION_THREADS = ("asyncio_",)
 
 @pytest.fixture(autouse=True)
 def isolated_homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point AIFLOW_HOME and NOTIFICATION_HOME at fresh folders and drop stray overrides."""
+    """Point AIFLOW_HOME and NOTIFICATION_HOME at fresh folders and drop stray overrides.
+
+    Schedulers and workers serve no metrics (their default ports are fixed ones, which tests never
+    take); the tests of metrics give them free ports.
+    """
     for name in list(os.environ):
         if name.startswith(_ENV_PREFIXES) and not name.startswith("AIFLOW_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("AIFLOW_HOME", str(tmp_path / "aiflow"))
     monkeypatch.setenv("NOTIFICATION_HOME", str(tmp_path / "notification"))
+    monkeypatch.setenv("AIFLOW_SCHEDULER_METRICS_PORT", "0")
+    monkeypatch.setenv("AIFLOW_WORKER_METRICS_PORT", "0")
     yield tmp_path
 
 

@@ -1,7 +1,8 @@
-"""Small helpers shared by the tests: waiting for a condition, free ports, configuration, executions.
+"""Small helpers shared by the tests: waiting for a condition, free ports, configuration, executions, metrics.
 
 ``server_config_in`` gives a server its own database, blob store and logs in a test's folder;
-``wait_for_execution`` and ``task_statuses`` follow an execution through the Python SDK.
+``wait_for_execution`` and ``task_statuses`` follow an execution through the Python SDK;
+``scrape`` reads a ``/metrics`` endpoint as Prometheus does.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.serving import make_server
 
 from aiflow import ops
@@ -119,3 +123,32 @@ def task_statuses(execution_id: int) -> dict[str, TaskStatus]:
         if task.task_name not in latest or task.sequence_number > latest[task.task_name].sequence_number:
             latest[task.task_name] = task
     return {name: TaskStatus(task.status) for name, task in latest.items()}
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """The samples of one scrape of a ``/metrics`` endpoint, by sample name and labels."""
+
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+    @classmethod
+    def parse(cls, text: str) -> Scrape:
+        """Parse Prometheus's text format with prometheus_client's own parser."""
+        return cls({(sample.name, frozenset(sample.labels.items())): sample.value
+                    for family in text_string_to_metric_families(text) for sample in family.samples})
+
+    def value(self, name: str, **labels: str) -> float | None:
+        """The value of the sample ``name`` with exactly ``labels`` (None: there is none)."""
+        return self.samples.get((name, frozenset(labels.items())))
+
+    def names(self) -> set[str]:
+        """The names of every sample."""
+        return {name for name, _ in self.samples}
+
+
+def scrape(url: str, token: str | None = None) -> Scrape:
+    """GET ``url`` (a ``/metrics`` endpoint), with ``token`` as bearer token if given, and parse it."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = requests.get(url, headers=headers, timeout=5)
+    response.raise_for_status()
+    return Scrape.parse(response.text)

@@ -1,6 +1,7 @@
 """The AIFlow API server: a Flask app built by :func:`create_app`.
 
-Run it with gunicorn (``gunicorn 'web:create_app()'``) or :func:`web.serve.run`.
+Run it with :func:`web.serve.run` (``aiflow webserver start``), or with gunicorn
+(``gunicorn 'web:create_app()'``; for ``/metrics`` over several workers, see docs/metrics.md).
 Nothing is built at import time.
 """
 
@@ -15,7 +16,7 @@ from aiflow.config import ServerConfig, load_server_config
 from aiflow.metadata import engine_from_config
 from notification.client import NotificationClient
 from notification.config import load_notification_config, notification_home
-from web import api, auth, errors, services, session, ui
+from web import api, auth, errors, metrics, services, session, ui
 from web.tokens import TokenRegistry
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def create_app(
         tokens=tokens,
     )
     services.init_app(app, built)
+    metrics.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     api.init_app(app)

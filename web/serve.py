@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import os
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from prometheus_client import multiprocess
 
 from aiflow.config import ServerConfig
 from aiflow.file_modes import keep_files_private
 from aiflow.metadata import engine_from_config
+from aiflow.multiprocess_metrics import ENVIRONMENT
 from web import create_app
 from web.tokens import TokenRegistry
 
@@ -41,12 +45,15 @@ def run(config: ServerConfig, workers: int = 2, threads: int = 16) -> None:
     following a task's log does not hold a whole worker: the web UI's live
     streams (:data:`~web.ui.streams.STREAM_SLOTS`) and waiting event listings
     (:data:`~web.api.events.WAITING_SLOTS`) together take at most 10 of the 16.
+    With ``PROMETHEUS_MULTIPROC_DIR`` set (:mod:`aiflow.multiprocess_metrics`), the workers count
+    requests there and ``/metrics`` adds up all of them.
 
     Raises:
         ConfigError: see :func:`web.create_app`; raised before binding.
     """
     host = config.rest_bind_address
     check_bind_address(config)
+    gc.freeze()  # what is loaded by now the workers share: their full collections then never touch (copy) it
     _Gunicorn(config, {
         "bind": f"[{host}]:{config.rest_port}" if ":" in host else f"{host}:{config.rest_port}",
         "workers": workers,
@@ -55,7 +62,14 @@ def run(config: ServerConfig, workers: int = 2, threads: int = 16) -> None:
         "timeout": int(config.workflow_load_timeout) + REQUEST_TIME_MARGIN_S,
         "proc_name": "aiflow-api",
         "control_socket_disable": True,  # ~/.gunicorn/gunicorn.ctl would be shared by every server
+        "child_exit": _worker_exited,
     }).run()
+
+
+def _worker_exited(_server: object, worker: Any) -> None:
+    """Drop the live-gauge values of a worker that exited (its counters still count, in the multiprocess folder)."""
+    if ENVIRONMENT in os.environ:
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
 def check_bind_address(config: ServerConfig) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import redis
@@ -43,6 +44,8 @@ class Heartbeat:
         self._ttl_ms = max(1, round(timeout * 1000))
         self._on_stop = on_stop
         self._ended = threading.Event()
+        #: When the last beat was stored (``time.monotonic``); the claim stored the first one.
+        self.last_beat = time.monotonic()
         self._outage = Outage(logger, f"Worker: heartbeat of task execution {task_execution_id} try {try_number}")
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{task_execution_id}-{try_number}",
                                         daemon=True)
@@ -79,6 +82,7 @@ class Heartbeat:
             stopped = pipe.execute()[-1]
         except redis.RedisError as exc:
             return min(self._outage.failed(exc), self._interval)
+        self.last_beat = time.monotonic()
         self._outage.succeeded()
         if stopped:
             self._on_stop()

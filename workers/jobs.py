@@ -21,15 +21,16 @@ import logging
 import os
 import zipfile
 from contextlib import ExitStack
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import redis
 from celery import Celery, Task
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_shutdown
 
 from aiflow.backoff import Outage
 from aiflow.errors import InvalidInputError
+from aiflow.metrics_server import MetricsEndpoint
 from aiflow.model.status import TaskStatus
 from aiflow.notification.task_runtime import TASK_RUNTIME_ENV, TaskRuntime
 from aiflow.sandbox import privileges
@@ -41,6 +42,7 @@ from workers.control import StopWatch, worker_identity
 from workers.crash_points import CLAIMED, crash_point
 from workers.heartbeat import Heartbeat
 from workers.logs import LogFiles, TaskLog
+from workers.metrics import WorkerMetrics
 from workers.packages import PackageCache, PackageError
 from workers.payloads import StartTask
 from workers.reports import SEND_ATTEMPT_S, TryReports, until_done
@@ -106,6 +108,17 @@ class WorkerServices:
                             self.settings.work_dir / "snapshots", self.settings.run_retention)
 
     @cached_property
+    def metrics(self) -> WorkerMetrics:
+        """This worker's series."""
+        return WorkerMetrics()
+
+    @cached_property
+    def metrics_endpoint(self) -> MetricsEndpoint:
+        """Serves :attr:`metrics` from the worker's start to its shutdown."""
+        return MetricsEndpoint(self.metrics.registry, self.settings.metrics_bind_address, self.settings.metrics_port,
+                               "Worker")
+
+    @cached_property
     def sweeper(self) -> Sweeper:
         """Removes old run folders, snapshots and log files of this host."""
         log_files = LogFiles(self.settings.log_dir, self.settings.log_retention)
@@ -119,7 +132,7 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
     made undumpable (:func:`~aiflow.sandbox.privileges.forbid_tracing`): a task without
     CAP_SYS_PTRACE cannot read the worker's memory or environment. As the worker starts it decides
     how task processes are confined and starts its one fork server, so that the first try does
-    not wait for it.
+    not wait for it, and its metrics endpoint, which it stops as it shuts down.
     """
 
     def start(task: Task, **kwargs: object) -> None:
@@ -131,9 +144,15 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
         if getattr(sender, "app", None) is app:
             privileges.forbid_tracing()
             services.fork_server.start()
+            services.metrics_endpoint.start()
+
+    def on_worker_shutdown(sender: object, **_: object) -> None:
+        if getattr(sender, "app", None) is app:
+            services.metrics_endpoint.stop()
 
     app.task(name=START_TASK, shared=False, bind=True)(start)
     worker_init.connect(on_worker_init, weak=False)
+    worker_shutdown.connect(on_worker_shutdown, weak=False)
 
 
 def start_task(services: WorkerServices, job: StartTask, try_token: str = "", worker: str | None = None) -> None:
@@ -157,7 +176,9 @@ def start_task(services: WorkerServices, job: StartTask, try_token: str = "", wo
     try:
         runtime = TaskRuntime(settings.api_server_address, try_token, job.namespace, job.workflow_name,
                               job.workflow_execution_id, job.task_name, job.task_execution_id, job.try_number)
-        _run_and_report(services, job, runtime, watch, TryReports(services.bus, job, worker))
+        reports = TryReports(services.bus, job, worker, partial(services.metrics.reported, job))
+        with services.metrics.holding(heartbeat):
+            _run_and_report(services, job, runtime, watch, reports)
     finally:  # whatever happened, the try stops beating: reported, or else soon judged lost
         watch.close()
         heartbeat.end()

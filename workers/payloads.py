@@ -33,15 +33,17 @@ class TryPayload:
         values: dict[str, Any] = {}
         for field in dataclasses.fields(cls):
             value = kwargs.get(field.name)
-            expected = int if field.type == "int" else str
+            if value is None and field.default is not dataclasses.MISSING:
+                continue  # an optional argument, absent
+            expected = int if field.type in ("int", "int | None") else str
             if not isinstance(value, expected) or isinstance(value, bool):
                 raise InvalidInputError(f"job argument {field.name!r} must be {expected.__name__}, got {value!r}")
             values[field.name] = value
         return cls(**values)
 
     def to_kwargs(self) -> dict[str, Any]:
-        """Return the job's kwargs."""
-        return dataclasses.asdict(self)
+        """Return the job's kwargs (without the optional ones that are absent)."""
+        return {name: value for name, value in dataclasses.asdict(self).items() if value is not None}
 
     def describe(self) -> str:
         """Return a one-line name of the try, for logs and Flower."""
@@ -53,7 +55,12 @@ class TryPayload:
 
 @dataclass(frozen=True)
 class StartTask(TryPayload):
-    """Arguments of ``aiflow.start_task``: the try and the snapshot whose workflow it runs."""
+    """Arguments of ``aiflow.start_task``: the try, the snapshot whose workflow it runs, and when its cause happened.
+
+    ``caused_at`` is the create time (ms, the event store's clock) of the event that queued the try
+    (None in jobs sent without it).
+    """
 
     snapshot_id: int
     sequence_number: int
+    caused_at: int | None = None

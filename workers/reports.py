@@ -60,12 +60,17 @@ def until_done(call: Callable[[], T], outage: Outage, wait: Callable[[float], ob
 
 
 class TryReports:
-    """Sends the status reports of one try through ``bus``; ``worker`` names this worker in RUNNING."""
+    """Sends the status reports of one try through ``bus``; ``worker`` names this worker in RUNNING.
 
-    def __init__(self, bus: NotificationClient, job: TryPayload, worker: str | None = None) -> None:
+    ``on_stored`` is called with each status once stored, and the create time (ms) the bus gave it.
+    """
+
+    def __init__(self, bus: NotificationClient, job: TryPayload, worker: str | None = None,
+                 on_stored: Callable[[TaskStatus, int | None], None] | None = None) -> None:
         self._bus = bus
         self._job = job
         self._worker = worker
+        self._on_stored = on_stored
         self._outage = Outage(logger, f"Worker: status report of {job.describe()}")
         self._running: threading.Thread | None = None
 
@@ -89,5 +94,7 @@ class TryReports:
                                   job.try_number, outcome.status, outcome.error and outcome.error[:MAX_ERROR_CHARS],
                                   worker=worker)
         request_id = f"{SENDER}:{job.task_execution_id}:{job.try_number}:{outcome.status.value}"
-        until_done(lambda: self._bus.send_event(report.to_event(SENDER), request_id=request_id), self._outage)
+        stored = until_done(lambda: self._bus.send_event(report.to_event(SENDER), request_id=request_id), self._outage)
         logger.info("Task %s: %s", job.describe(), outcome.describe())
+        if self._on_stored is not None:
+            self._on_stored(outcome.status, stored.create_time)

@@ -24,6 +24,7 @@ class WorkerSettings:
 
     ``redis_url`` is the event bus and the Celery broker, with the password of
     the embedded server's password file when the configured URL carries none.
+    ``metrics_bind_address`` and ``metrics_port`` (0: none) are where the worker serves its metrics.
     ``protected_paths`` are what task processes may not see: the homes, the
     work and log folders, and the server's data kept on this host (see
     :func:`server_data`); ``task_user`` and ``task_environment_drop`` are the
@@ -44,6 +45,8 @@ class WorkerSettings:
     task_user: str | None = "nobody"
     task_environment_drop: str = ""
     protected_paths: tuple[Path, ...] = ()
+    metrics_bind_address: str = "127.0.0.1"
+    metrics_port: int = 0
 
     def secrets(self) -> list[str]:
         """The secrets this worker holds, which no task may see: its token and the Redis password."""
@@ -71,6 +74,8 @@ class WorkerSettings:
             task_user=config.task_user or None,
             task_environment_drop=config.task_environment_drop,
             protected_paths=(aiflow_home(), notification_dir, work_dir, log_dir, *server_data(config)),
+            metrics_bind_address=config.metrics_bind_address,
+            metrics_port=config.worker_metrics_port,
         )
 
 

@@ -1,4 +1,4 @@
-"""What every AIFlow command line shares: error handling and the ``--verbose`` switch.
+"""What every AIFlow command line shares: error handling, the ``--verbose`` switch, ``--metrics-port``.
 
 Errors derived from :class:`aiflow.errors.AIFlowError` (and a few well-known
 library errors) become one readable line on stderr and exit code 1; the
@@ -10,12 +10,14 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import click
 
 from aiflow.errors import AIFlowError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: The errors of these libraries are expected too (a database or Redis that is away, a bad URL).
 _LIBRARY_ERRORS = {"sqlalchemy": ("sqlalchemy.exc", "SQLAlchemyError"), "redis": ("redis.exceptions", "RedisError")}
@@ -98,3 +100,9 @@ def verbose_option(func: Any) -> Any:
         "--verbose", is_flag=True, expose_value=False, is_eager=True, callback=callback,
         help="Show debug logs and full tracebacks.",
     )(func)
+
+
+def metrics_port_option(key: str) -> Callable[[F], F]:
+    """Add ``--metrics-port`` to a long-running command: the port of its metrics endpoint, instead of ``key``."""
+    return click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+                        help=f"Port of the Prometheus metrics endpoint; 0: none  [default: {key}].")

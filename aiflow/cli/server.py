@@ -18,6 +18,7 @@ from aiflow.launcher.foreground import log_to_stderr, refuse_second_start, run_p
 from aiflow.launcher.host import PidFile, port_in_use
 from aiflow.launcher.parts import api_answers, api_host, api_part, api_url, command, scheduler_part, worker_part
 from aiflow.launcher.supervisor import Part
+from aiflow.multiprocess_metrics import api_server_folder, use_private_folder
 from notification.config import PASSWORD_FILE, notification_home
 from notification.connection import connect, describe_url
 
@@ -115,8 +116,6 @@ def webserver() -> None:
               help="Server processes, each serving 16 requests at once.")
 def webserver_start(daemon: bool, workers: int) -> None:
     """Start the REST API server (gunicorn) on rest_bind_address:rest_port."""
-    from web import serve  # the web app is needed only here
-
     keep_files_private()
     config = load_server_config()
     pid_file = webserver_pid_file()
@@ -128,6 +127,9 @@ def webserver_start(daemon: bool, workers: int) -> None:
         return
     pid_file.write(os.getpid())
     try:
+        use_private_folder(api_server_folder())  # before the web app loads prometheus_client
+        from web import serve  # the web app is needed only here
+
         serve.run(config, workers)
     finally:
         pid_file.remove(os.getpid())

@@ -43,6 +43,15 @@ class ServerConfig:
     condition_evaluation_timeout: float = option(
         5.0, "Seconds a custom condition may take to evaluate one event; one that takes longer fails its execution."
     )
+    metrics_bind_address: str = option(
+        "127.0.0.1", "Address the scheduler's and the workers' Prometheus metrics endpoints bind to."
+    )
+    scheduler_metrics_port: int = option(
+        8790, "Port of the scheduler's Prometheus metrics endpoint (aiflow scheduler --metrics-port); 0: none."
+    )
+    worker_metrics_port: int = option(
+        8791, "Port of a worker's Prometheus metrics endpoint (aiflow worker --metrics-port); 0: none."
+    )
     scheduler_lease_period: float = option(
         10.0, "Seconds a scheduler's leadership lasts without renewal; a standby takes over within two."
     )

@@ -45,6 +45,7 @@ from aiflow.scheduler.happenings import (
     parse,
     record_rejection,
 )
+from aiflow.scheduler.metrics import SchedulerMetrics
 from aiflow.scheduler.outbox import OutboxJob
 from aiflow.scheduler.plans import PlanCache
 from aiflow.scheduler.routing import ExecutionRouter
@@ -63,8 +64,9 @@ class Applier:
     """Applies events to the metadata database, exactly once, in log order."""
 
     def __init__(self, engine_: Engine, clock: Callable[[], datetime], plans: PlanCache,
-                 custom: CustomEvaluator) -> None:
+                 custom: CustomEvaluator, metrics: SchedulerMetrics | None = None) -> None:
         self._engine = engine_
+        self._metrics = metrics or SchedulerMetrics()
         self._clock = clock
         self._plans = plans
         self._custom = custom
@@ -94,7 +96,7 @@ class Applier:
                 self._step(batch, execution_id, lambda view: [], ExecutionType.EVENT, namespace)
             batch.finish()
             offset = checkpoint.last_applied_offset(session)
-        self._changes.update(batch.changes)
+        self._committed(batch)
         return offset
 
     def apply(self, entries: list[LogEntry], sent_jobs: Sequence[int] = ()) -> list[OutboxJob]:
@@ -138,7 +140,7 @@ class Applier:
                     raise _TrialOver
         except _TrialOver:
             return []
-        self._changes.update(batch.changes)
+        self._committed(batch)
         return jobs
 
     def reject(self, entry: LogEntry, error: str, executions: Sequence[int], sent_jobs: Sequence[int]) -> None:
@@ -153,7 +155,12 @@ class Applier:
                     batch.fail_rows(execution_id, self.router.namespace_of(execution_id), error)
                 checkpoint.advance(session, offset_of(entry))
             batch.finish()
+        self._committed(batch)
+
+    def _committed(self, batch: Batch) -> None:
+        """Keep what a committed transaction changed, to announce, and count it."""
         self._changes.update(batch.changes)
+        self._metrics.committed(batch.tally)
 
     def _fence(self, session: Session) -> None:
         if self.fencing_token is not None:

@@ -13,6 +13,7 @@ from aiflow.scheduler import outbox
 from aiflow.scheduler.announce import Changes
 from aiflow.scheduler.engine.decisions import Decision
 from aiflow.scheduler.happenings import LogEntry
+from aiflow.scheduler.metrics import Tally
 from aiflow.scheduler.outbox import OutboxJob
 from aiflow.scheduler.plans import PlanCache
 from aiflow.scheduler.scope import Scope
@@ -83,6 +84,11 @@ class Batch:
             self._writer.origin = Origin.of(entry) if entry is not None else Origin()
         self._writer.write(loaded, decisions, execution_type)
         self.changes.add(loaded.view.id, loaded.view.namespace)
+
+    @property
+    def tally(self) -> Tally:
+        """The rules' actions, ended task executions and lost tries of this transaction, counted once it commits."""
+        return self._writer.tally
 
     def finish(self) -> list[OutboxJob]:
         """Write the changed rule states, the outbox and the timeline; return the jobs to send after commit."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from aiflow.scheduler.crash_points import EVENT_READ, OUTBOX_SENT, STATE_COMMITT
 from aiflow.scheduler.faults import is_transient
 from aiflow.scheduler.happenings import LogEntry
 from aiflow.scheduler.lease import LeaseLost, SchedulerLease
+from aiflow.scheduler.metrics import SchedulerMetrics
 from aiflow.scheduler.outbox import Dispatcher
 from aiflow.scheduler.pairing import PairingCheck, PairingRefused
 
@@ -65,6 +67,7 @@ class SchedulerLoop:
         self, log: EventLog, lease: SchedulerLease, applier: Applier, dispatcher: Dispatcher,
         chores: Sequence[Chore], clock: Callable[[], datetime], settings: LoopSettings = LoopSettings(),
         outage: Outage | None = None, pairing: PairingCheck | None = None, announcer: Announcer | None = None,
+        metrics: SchedulerMetrics | None = None,
     ) -> None:
         self._log = log
         self._lease = lease
@@ -78,6 +81,7 @@ class SchedulerLoop:
         self._pairing = pairing
         #: Tells open pages what each committed batch changed (None: nobody is told).
         self._announcer = announcer
+        self._metrics = metrics or SchedulerMetrics()
 
     def run(self, stop: threading.Event) -> None:
         """Wait for the lease as a standby, then lead until ``stop`` is set or the lease is lost."""
@@ -91,11 +95,13 @@ class SchedulerLoop:
                 return
             logger.info("Scheduler: leading with fencing token %s", token)
             self._applier.fencing_token = token
+            self._metrics.leading()
             try:
                 self._lead(stop)
             except LeaseLost:
                 logger.warning("Scheduler: lost the lease; standing by")
             finally:
+                self._metrics.standing_by()
                 self._release()
 
     def _lead(self, stop: threading.Event) -> None:
@@ -147,6 +153,7 @@ class SchedulerLoop:
         offset = self._applier.recover()
         sent = self._dispatcher.send_unsent(self._clock())
         logger.info("Scheduler: resuming after offset %s (%s unsent jobs re-sent)", offset, sent)
+        self._metrics.resumed(offset)
         gc.freeze()  # what is loaded by now lives as long as the process: full collections need not walk it
         return offset
 
@@ -161,10 +168,13 @@ class SchedulerLoop:
         if entries:
             crash_point(EVENT_READ)
             sent, marked = self._dispatcher.take_published()
+            started = time.perf_counter()
             jobs = self._applier.apply(entries, sent)
             crash_point(STATE_COMMITTED)
             offset = entries[-1].offset or offset
+            self._metrics.batch_applied(entries, time.perf_counter() - started, offset)
             self._dispatcher.send(jobs)
+            self._metrics.jobs_sent(jobs)
             crash_point(OUTBOX_SENT)
             changes = self._applier.take_changes()
             changes.update(marked)

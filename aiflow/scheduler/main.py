@@ -14,6 +14,7 @@ from aiflow.clock import utcnow
 from aiflow.config import ServerConfig
 from aiflow.evaluator.process import evaluator_pool
 from aiflow.metadata.engine import engine_from_config
+from aiflow.metrics_server import MetricsEndpoint
 from aiflow.scheduler.announce import Announcer
 from aiflow.scheduler.apply import Applier
 from aiflow.scheduler.chores import PeriodicTicker, RetryTimer, ScheduleTicker
@@ -22,9 +23,11 @@ from aiflow.scheduler.heartbeat_watch import HeartbeatWatch
 from aiflow.scheduler.housekeeping import Janitor, StartWatch
 from aiflow.scheduler.lease import SchedulerLease
 from aiflow.scheduler.loop import Chore, LoopSettings, SchedulerLoop
+from aiflow.scheduler.metrics import SchedulerMetrics
 from aiflow.scheduler.outbox import Dispatcher
 from aiflow.scheduler.pairing import PairingCheck
 from aiflow.scheduler.plans import PlanCache
+from aiflow.scheduler.writer import DEFAULT_QUEUE
 from notification.client import NotificationClient
 from notification.config import PASSWORD_FILE, load_notification_config, notification_home
 from notification.connection import normalize_url, with_password
@@ -65,26 +68,35 @@ def build_chores(config: ServerConfig, engine: Engine, bus: NotificationClient, 
 
 
 def build_scheduler(config: ServerConfig, engine: Engine, bus: NotificationClient, sender: Celery,
-                    evaluators: CustomEvaluator, settings: LoopSettings | None = None) -> SchedulerLoop:
-    """Assemble a scheduler loop over these stores (the caller owns and closes them)."""
+                    evaluators: CustomEvaluator, settings: LoopSettings | None = None,
+                    metrics: SchedulerMetrics | None = None) -> SchedulerLoop:
+    """Assemble a scheduler loop over these stores (the caller owns and closes them), counting into ``metrics``."""
     plans = PlanCache()
     outage = Outage(logger, "Scheduler")
     lease = SchedulerLease(bus.redis, int(config.scheduler_lease_period * 1000))
     pairing = PairingCheck(engine, bus)
-    return SchedulerLoop(bus, lease, Applier(engine, utcnow, plans, evaluators), Dispatcher(engine, sender, bus),
-                         [pairing, *build_chores(config, engine, bus, plans, outage)], utcnow,
-                         settings or LoopSettings(), outage, pairing, Announcer(bus))
+    metrics = metrics or SchedulerMetrics()
+    metrics.backlog.watch(engine, bus, DEFAULT_QUEUE)
+    return SchedulerLoop(bus, lease, Applier(engine, utcnow, plans, evaluators, metrics),
+                         Dispatcher(engine, sender, bus), [pairing, *build_chores(config, engine, bus, plans, outage)],
+                         utcnow, settings or LoopSettings(), outage, pairing, Announcer(bus), metrics)
 
 
-def run_scheduler(config: ServerConfig, stop: threading.Event) -> None:
-    """Run a scheduler (leader or standby) described by ``config`` until ``stop`` is set."""
+def run_scheduler(config: ServerConfig, stop: threading.Event, metrics_port: int | None = None) -> None:
+    """Run a scheduler (leader or standby) described by ``config`` until ``stop`` is set.
+
+    Its metrics are served on ``metrics_port`` (default: ``scheduler_metrics_port``; 0: not served).
+    """
     engine = engine_from_config(config)
     bus = NotificationClient.from_config(load_notification_config(), notification_home(),
                                          server_uri=config.notification_server_uri, retry_budget=BUS_RETRY_BUDGET_S)
     sender = job_sender(config)
     evaluators = evaluator_pool(config)
+    metrics = SchedulerMetrics()
+    port = config.scheduler_metrics_port if metrics_port is None else metrics_port
     try:
-        build_scheduler(config, engine, bus, sender, evaluators).run(stop)
+        with MetricsEndpoint(metrics.registry, config.metrics_bind_address, port, "Scheduler"):
+            build_scheduler(config, engine, bus, sender, evaluators, metrics=metrics).run(stop)
     finally:
         evaluators.close()
         sender.close()

@@ -33,7 +33,7 @@ from typing import Any
 
 from celery import Celery
 from kombu.utils.uuid import uuid
-from sqlalchemy import bindparam, case, insert, literal, null, select, update
+from sqlalchemy import bindparam, case, func, insert, literal, null, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -84,6 +84,7 @@ _INSERT = insert(JobOutbox)
 _INSERT_RETURNING = _INSERT.returning(JobOutbox.id, sort_by_parameter_order=True)
 _UNSENT = select(JobOutbox.id, JobOutbox.kind, JobOutbox.queue, JobOutbox.payload).where(
     JobOutbox.sent_time.is_(None)).order_by(JobOutbox.id)
+_COUNT_UNSENT = select(func.count()).select_from(JobOutbox).where(JobOutbox.sent_time.is_(None))
 _MARK_SENT = (update(JobOutbox).where(JobOutbox.id.in_(bindparam("ids", expanding=True)))
               .values(sent_time=bindparam("now")))
 _STARTING = JobOutbox.kind == "start"
@@ -117,6 +118,11 @@ def write_jobs(session: Session, jobs: Sequence[NewJob]) -> list[OutboxJob]:
 def unsent_jobs(session: Session) -> list[OutboxJob]:
     """Return every job written but not marked sent, oldest first."""
     return [OutboxJob(*row) for row in session.connection().execute(_UNSENT)]
+
+
+def count_unsent(session: Session) -> int:
+    """Return how many jobs are written but not marked sent (read through the index of unsent jobs)."""
+    return int(session.connection().execute(_COUNT_UNSENT).scalar_one())
 
 
 def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> None:

@@ -28,10 +28,12 @@ from aiflow.scheduler.engine.decisions import (
     QueueTask,
     RecordError,
     RetryTask,
+    RuleFired,
     SetExecutionStatus,
     SetTaskStatus,
     StopTask,
 )
+from aiflow.scheduler.metrics import Tally
 from aiflow.scheduler.outbox import NewJob, OutboxJob, write_jobs
 from aiflow.scheduler.timeline import ABANDONED, Origin, Steps
 from aiflow.scheduler.views import LoadedExecution
@@ -53,10 +55,13 @@ class DecisionWriter:
         self.origin = Origin()
         self._tasks: dict[int, TaskExecution] = {}  # by id, new ones by temporary negative ids
         self._temporary_ids = count(-1, -1)
-        self._jobs: list[tuple[str, TaskExecution, LoadedExecution, int | None]] = []  # None: the current try
+        #: (kind, task, execution, try (None: the current one), when its cause happened)
+        self._jobs: list[tuple[str, TaskExecution, LoadedExecution, int | None, datetime]] = []
         self._steps = Steps()
         #: Timeline steps :meth:`finish` wrote.
         self.steps_written = 0
+        #: Rules' actions, task executions ended and tries lost, for the metrics once the transaction commits.
+        self.tally = Tally()
 
     def write(self, loaded: LoadedExecution, decisions: Iterable[Decision], execution_type: ExecutionType) -> None:
         """Apply one engine step's decisions about an execution, in order."""
@@ -80,20 +85,21 @@ class DecisionWriter:
         elif isinstance(decision, RetryTask):
             task = self._task(decision.task_execution_id)
             task.try_number, task.status, task.end_date = decision.try_number, TaskStatus.QUEUED.value, None
-            self._jobs.append(("start", task, loaded, None))
+            self._jobs.append(("start", task, loaded, None, self.at))
             self._step(task, decision.try_number, TimelineStep.RETRIED, decision.cause)
         elif isinstance(decision, StopTask):
             task = self._task(decision.task_execution_id)
-            self._set_task(task, decision.status)
-            self._jobs.append(("stop", task, loaded, None))
+            self._set_task(loaded, task, decision.status)
+            self._jobs.append(("stop", task, loaded, None, self.at))
             self._step(task, decision.try_number, TimelineStep.STOPPED, decision.cause)
-        elif isinstance(decision, AbandonTry):
+        elif isinstance(decision, AbandonTry):  # its worker was lost: the heartbeat timed out
+            self.tally.lost[(loaded.view.namespace, loaded.workflow_name)] += 1
             task = self._task(decision.task_execution_id)
-            self._jobs.append(("stop", task, loaded, decision.try_number))
+            self._jobs.append(("stop", task, loaded, decision.try_number, self.at))
             self._step(task, decision.try_number, TimelineStep.STOPPED, ABANDONED)
         elif isinstance(decision, SetTaskStatus):
             task = self._task(decision.task_execution_id)
-            self._set_task(task, decision.status, decision.error)
+            self._set_task(loaded, task, decision.status, decision.error)
             self._step(task, task.try_number, TimelineStep.STATUS, decision.error, decision.worker)
         elif isinstance(decision, SetExecutionStatus):
             row.status = decision.status.value
@@ -102,6 +108,8 @@ class DecisionWriter:
                 row.end_date = self.at
         elif isinstance(decision, RecordError):
             row.error = ((row.error + "\n") if row.error else "") + decision.message
+        elif isinstance(decision, RuleFired):
+            self.tally.rule_actions[(loaded.view.namespace, loaded.workflow_name, decision.action.value)] += 1
 
     def _queue(self, loaded: LoadedExecution, decision: QueueTask, execution_type: ExecutionType) -> None:
         view = loaded.view
@@ -114,7 +122,7 @@ class DecisionWriter:
         temporary_id = next(self._temporary_ids)
         self._tasks[temporary_id] = task
         view.latest[decision.task_name] = replace(view.latest[decision.task_name], id=temporary_id)
-        self._jobs.append(("start", task, loaded, None))
+        self._jobs.append(("start", task, loaded, None, self.at))
         self._step(task, 1, TimelineStep.QUEUED, decision.cause)
 
     def _step(self, task: TaskExecution, try_number: int, step: TimelineStep, cause: str | None,
@@ -124,16 +132,21 @@ class DecisionWriter:
     def _task(self, task_execution_id: int) -> TaskExecution:
         return self._tasks.get(task_execution_id) or self._session.get_one(TaskExecution, task_execution_id)
 
-    def _set_task(self, task: TaskExecution, status: TaskStatus, error: str | None = None) -> None:
+    def _set_task(self, loaded: LoadedExecution, task: TaskExecution, status: TaskStatus,
+                  error: str | None = None) -> None:
         task.status = status.value
         if status == TaskStatus.RUNNING:
             task.begin_date = self.at
         if status.is_finished or status == TaskStatus.RETRYING:
             task.end_date = self.at
+        if status.is_finished:
+            ran = max(0.0, (self.at - task.begin_date).total_seconds()) if task.begin_date is not None else None
+            self.tally.task_ended(loaded.view.namespace, loaded.workflow_name, status.value, ran)
         if error is not None:
             task.error = error
 
-    def _job(self, kind: str, task: TaskExecution, loaded: LoadedExecution, try_number: int | None) -> NewJob:
+    def _job(self, kind: str, task: TaskExecution, loaded: LoadedExecution, try_number: int | None,
+             caused_at: datetime) -> NewJob:
         view = loaded.view
         try_number = task.try_number if try_number is None else try_number
         planned = view.plan.tasks.get(task.task_name)
@@ -143,7 +156,8 @@ class DecisionWriter:
             "workflow_name": loaded.workflow_name, "task_name": task.task_name,
         }
         if kind == "start":
-            payload |= {"snapshot_id": loaded.row.snapshot_id, "sequence_number": task.sequence_number}
+            payload |= {"snapshot_id": loaded.row.snapshot_id, "sequence_number": task.sequence_number,
+                        "caused_at": round(caused_at.timestamp() * 1000)}
         queue = planned.queue if planned is not None and planned.queue else DEFAULT_QUEUE
         return NewJob(kind, task.id, try_number, queue, json.dumps(payload))
 

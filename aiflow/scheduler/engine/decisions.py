@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiflow.model.action import TaskAction
 from aiflow.model.status import TaskStatus, WorkflowStatus
 
 
@@ -62,6 +63,18 @@ class SetTaskStatus:
 
 
 @dataclass(frozen=True)
+class RuleFired:
+    """A rule of ``task_name`` fired and its ``action`` did something: nothing to write, something to count.
+
+    It comes right before the decisions the action caused. A rule whose action changes nothing (a START
+    of a live task) gives no decision at all. See docs/metrics.md.
+    """
+
+    task_name: str
+    action: TaskAction
+
+
+@dataclass(frozen=True)
 class SetExecutionStatus:
     """Move the workflow execution to ``status``."""
 
@@ -75,4 +88,5 @@ class RecordError:
     message: str
 
 
-Decision = QueueTask | RetryTask | StopTask | AbandonTry | SetTaskStatus | SetExecutionStatus | RecordError
+Decision = (QueueTask | RetryTask | StopTask | AbandonTry | SetTaskStatus | RuleFired | SetExecutionStatus
+            | RecordError)

@@ -15,6 +15,7 @@ from aiflow.scheduler.engine.decisions import (
     QueueTask,
     RecordError,
     RetryTask,
+    RuleFired,
     SetExecutionStatus,
     SetTaskStatus,
     StopTask,
@@ -151,8 +152,8 @@ def _run_rules(view: ExecutionView, event: Event, custom: CustomEvaluator) -> li
         if outcome.error is not None:
             view.latest, view.rule_state = latest, rule_state
             return fail_execution(view, outcome.error)
-        if outcome.action is not None:
-            decisions += _act(view, name, outcome.action, outcome.cause)
+        if outcome.action is not None and (acted := _act(view, name, outcome.action, outcome.cause)):
+            decisions += [RuleFired(name, outcome.action), *acted]
     return decisions
 
 

@@ -28,6 +28,7 @@ from aiflow.model.workflow import Workflow
 from aiflow.ops.workflow_trigger_ops import trigger_body
 from aiflow.scheduler.loop import LoopSettings
 from aiflow.scheduler.main import build_scheduler, job_sender
+from aiflow.scheduler.metrics import SchedulerMetrics
 from aiflow.status_events import TaskStatusReport
 from notification.client import NotificationClient
 from notification.event import Event
@@ -35,7 +36,10 @@ from tests.support import wait_until
 
 
 class RunningScheduler:
-    """A scheduler loop in a thread; ``restart`` stops it and starts a fresh one on the same stores."""
+    """A scheduler loop in a thread; ``restart`` stops it and starts a fresh one on the same stores.
+
+    :attr:`metrics` are those of the loop started last.
+    """
 
     def __init__(self, db: Engine, bus: NotificationClient, config: ServerConfig) -> None:
         self._db, self._bus, self._config = db, bus, config
@@ -43,10 +47,12 @@ class RunningScheduler:
         self._evaluators = evaluator_pool(config)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.metrics = SchedulerMetrics()
 
     def start(self) -> None:
+        self.metrics = SchedulerMetrics()
         loop = build_scheduler(self._config, self._db, self._bus, self._sender, self._evaluators,
-                               LoopSettings(idle_wait_ms=50))
+                               LoopSettings(idle_wait_ms=50), self.metrics)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="scheduler")
         self._thread.start()

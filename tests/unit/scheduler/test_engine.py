@@ -18,6 +18,7 @@ from aiflow.scheduler.engine.decisions import (
     QueueTask,
     RecordError,
     RetryTask,
+    RuleFired,
     SetExecutionStatus,
     SetTaskStatus,
     StopTask,
@@ -83,8 +84,8 @@ def test_start_after_fires_only_when_every_upstream_succeeded() -> None:
 
     assert apply(view, report(view, "t1", S)) == [SetTaskStatus(101, "t1", S)]
     assert apply(view, report(view, "t2", S)) == [
-        SetTaskStatus(102, "t2", S), QueueTask("t3", 1, "rule 1 of task 't3': START when task statuses t1=SUCCESS, "
-                                                       "t2=SUCCESS")]
+        SetTaskStatus(102, "t2", S), RuleFired("t3", TaskAction.START),
+        QueueTask("t3", 1, "rule 1 of task 't3': START when task statuses t1=SUCCESS, t2=SUCCESS")]
 
 
 def test_reports_for_another_execution_change_nothing() -> None:
@@ -104,7 +105,8 @@ def test_stale_reports_of_an_earlier_try_are_ignored() -> None:
 def test_an_event_starts_its_task_and_start_on_a_live_task_does_nothing() -> None:
     view = view_of(quickstart(), t1=R, t2=R)
 
-    assert apply(view, user_event("key")) == [QueueTask("t4", 1, on_event("t4", "START", "key"))]
+    assert apply(view, user_event("key")) == [RuleFired("t4", TaskAction.START),
+                                              QueueTask("t4", 1, on_event("t4", "START", "key"))]
     assert apply(view, user_event("key")) == []
 
 
@@ -115,6 +117,7 @@ def test_restart_stops_the_live_execution_and_starts_the_next_sequence() -> None
     restart = on_event("t", "RESTART", "again")
 
     assert apply(view, user_event("again")) == [
+        RuleFired("t", TaskAction.RESTART),
         StopTask(101, "t", 1, TaskStatus.STOPPED, f"{restart}; restart: replaced by sequence 2"),
         QueueTask("t", 2, restart)]
 
@@ -126,7 +129,8 @@ def test_stop_ends_a_queued_task_stopped_and_asks_a_running_one_to_stop(current:
         BashOperator("other", "sleep 9")
     view = view_of(workflow, t=current, other=R)
 
-    assert apply(view, user_event("halt")) == [StopTask(101, "t", 1, ends, on_event("t", "STOP", "halt"))]
+    assert apply(view, user_event("halt")) == [RuleFired("t", TaskAction.STOP),
+                                               StopTask(101, "t", 1, ends, on_event("t", "STOP", "halt"))]
 
 
 def test_a_task_stopped_by_a_rule_is_not_a_failure() -> None:
@@ -145,7 +149,8 @@ def test_the_first_rule_that_fires_wins() -> None:
         BashOperator("other", "sleep 9")
     view = view_of(workflow, t=R, other=R)
 
-    assert apply(view, user_event("k")) == [StopTask(101, "t", 1, TaskStatus.STOPPING, on_event("t", "STOP", "k"))]
+    assert apply(view, user_event("k")) == [RuleFired("t", TaskAction.STOP),
+                                            StopTask(101, "t", 1, TaskStatus.STOPPING, on_event("t", "STOP", "k"))]
 
 
 def test_a_stateful_condition_keeps_its_state_between_events() -> None:
@@ -157,6 +162,7 @@ def test_a_stateful_condition_keeps_its_state_between_events() -> None:
     assert apply(view, user_event("n", "4")) == []
     assert apply(view, user_event("n", "5")) == []
     assert apply(view, user_event("n", "1")) == [
+        RuleFired("t", TaskAction.START),
         QueueTask("t", 1, "rule 1 of task 't': START when custom Sum(expect_event_keys=['n']) on events n")]
     assert pickle.loads(view.rule_state["t/0"]) == {"sum": 10}
 

@@ -20,6 +20,14 @@ def test_start_payload_round_trips_and_ignores_unknown_fields() -> None:
     assert job.describe() == "ml/train/fit execution=3 task_execution=5 try=2"
 
 
+def test_the_time_of_the_cause_is_optional() -> None:
+    job = StartTask.from_kwargs({**KWARGS, "caused_at": 1700000000123})
+
+    assert job.caused_at == 1700000000123
+    assert job.to_kwargs() == {**KWARGS, "caused_at": 1700000000123}
+    assert StartTask.from_kwargs(KWARGS).caused_at is None
+
+
 def test_a_try_is_named_without_its_snapshot() -> None:
     named = TryPayload.from_kwargs({k: v for k, v in KWARGS.items() if k not in ("snapshot_id", "sequence_number")})
 
@@ -27,7 +35,7 @@ def test_a_try_is_named_without_its_snapshot() -> None:
 
 
 @pytest.mark.parametrize(("field", "value"), [("try_number", None), ("task_execution_id", "5"), ("namespace", 1),
-                                              ("snapshot_id", True)])
+                                              ("snapshot_id", True), ("caused_at", "soon")])
 def test_malformed_payload_is_refused_with_the_field_named(field: str, value: object) -> None:
     with pytest.raises(InvalidInputError, match=field):
         StartTask.from_kwargs({**KWARGS, field: value})
