@@ -94,7 +94,7 @@ class WorkerServices:
     @cached_property
     def fork_server(self) -> ForkServer:
         """The process that forks this worker process's task processes."""
-        return ForkServer(self.task_environment, self.task_confinement)
+        return ForkServer(self.task_environment, self.task_confinement, self.settings.load_timeout)
 
     @cached_property
     def run_folders(self) -> RunFolders:

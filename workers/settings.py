@@ -28,7 +28,7 @@ class WorkerSettings:
     ``protected_paths`` are what task processes may not see: the homes, the
     work and log folders, and the server's data kept on this host (see
     :func:`server_data`); ``task_user`` and ``task_environment_drop`` are the
-    options of the same names.
+    options of the same names, and ``load_timeout`` is ``workflow_load_timeout``.
     """
 
     redis_url: str
@@ -47,6 +47,7 @@ class WorkerSettings:
     protected_paths: tuple[Path, ...] = ()
     metrics_bind_address: str = "127.0.0.1"
     metrics_port: int = 0
+    load_timeout: float = 30.0
 
     def secrets(self) -> list[str]:
         """The secrets this worker holds, which no task may see: its token and the Redis password."""
@@ -76,6 +77,7 @@ class WorkerSettings:
             protected_paths=(aiflow_home(), notification_dir, work_dir, log_dir, *server_data(config)),
             metrics_bind_address=config.metrics_bind_address,
             metrics_port=config.worker_metrics_port,
+            load_timeout=config.workflow_load_timeout,
         )
 
 

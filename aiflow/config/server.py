@@ -67,7 +67,10 @@ class ServerConfig:
         256 * 1024 * 1024, "Largest workflow package accepted, in bytes (packed and unpacked)."
     )
     blob_store_uri: str = option("{AIFLOW_HOME}/blob", "Folder (or file:// URL) where workflow packages are stored.")
-    workflow_load_timeout: float = option(30.0, "Seconds an uploaded workflow file may take to load.")
+    workflow_load_timeout: float = option(
+        30.0, "Seconds a workflow file may take to load: when uploaded, and on a worker for an execution's tries "
+        "(which fail if it takes longer)."
+    )
     max_concurrent_loads: int = option(
         2, "Workflow files loaded at once by the API servers of one host; an upload finding none free gets 503."
     )

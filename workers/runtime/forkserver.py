@@ -96,12 +96,14 @@ def task_python_path(environ: Mapping[str, str]) -> list[str]:
 class ForkServer:
     """The fork server of this worker process, started on first use and again if it died.
 
-    Its children start from ``environment`` and are confined as ``confinement`` says.
+    Its children start from ``environment`` and are confined as ``confinement`` says; a workflow file
+    may take ``load_timeout`` seconds to load (its tries fail if it takes longer).
     """
 
-    def __init__(self, environment: Mapping[str, str], confinement: TaskConfinement) -> None:
+    def __init__(self, environment: Mapping[str, str], confinement: TaskConfinement, load_timeout: float) -> None:
         self._environment = dict(environment)
         self._confinement = confinement
+        self._load_timeout = load_timeout
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
@@ -153,7 +155,7 @@ class ForkServer:
         with theirs:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "workers.runtime.zygote", str(theirs.fileno()), str(os.getpid()),
-                 self._confinement.to_json()],
+                 self._confinement.to_json(), str(self._load_timeout)],
                 stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), cwd="/",
                 env={**self._environment, "PYTHONPATH": python_path, "PYTHONUNBUFFERED": "1"},
             )

@@ -9,7 +9,7 @@ folder's tries to a workflow server of its own, a former spare that:
    as a try would (:mod:`workers.runtime.jail`);
 2. executes the workflow file once, its output kept to be written to the top of
    every try's log, its error (if it raised) reported by every try, in at most
-   :data:`LOAD_TIMEOUT` seconds;
+   ``workflow_load_timeout`` seconds (then it fails, as if it had raised);
 3. forks a try's process for each request the fork server passes on
    (:mod:`workers.runtime.forkserver` describes the request and the status
    socket), and reports each one's exit when it reaps it.
@@ -28,6 +28,7 @@ die with it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import select
@@ -47,17 +48,14 @@ from workers.runtime.children import ChildExits
 from workers.runtime.forkserver import FD_COUNT, MAX_REQUEST_BYTES, ForkRequest
 from workers.runtime.jail import PreparedJail
 
-LOAD_TIMEOUT = 30.0
-"""Seconds the workflow file may take to execute; the tries of a file that takes longer fail."""
-
 RETIRE = b"retire"
 """What a server sends the fork server when it must serve no new request (its confinement failed)."""
 
 
 def serve(link: socket.socket, prepared: PreparedJail, parent: int, user_environment: dict[str, str],
-          landlock_abi: int) -> int:
+          landlock_abi: int, load_timeout: float) -> int:
     """Serve the run folder of the first request on ``link``: confine this process to it, load its workflow
-    file, fork its tries; return the exit code.
+    file (in at most ``load_timeout`` seconds), fork its tries; return the exit code.
 
     ``parent`` is the fork server's pid; at ``landlock_abi`` 6 and above, each try gets a Landlock domain of
     its own.
@@ -78,7 +76,7 @@ def serve(link: socket.socket, prepared: PreparedJail, parent: int, user_environ
             return 1  # the fork server ended meanwhile
         sys.path[0] = str(first.folder)
         os.environ.update(user_environment)
-        preamble, loaded = _load(first.workflow_file)
+        preamble, loaded = _load(first.workflow_file, load_timeout)
         gc.freeze()  # the tries' collections then never touch (and so copy) the loaded workflow
         server = _Server(link, Ready(preamble, loaded), first.workflow_file,
                          nested_domains=landlock_abi >= landlock.SCOPES_ABI)
@@ -189,14 +187,14 @@ class _Server:
             sys.stderr.flush()
 
 
-def _load(workflow_file: Path) -> tuple[bytes, child.Loaded]:
-    """Execute the workflow file, within :data:`LOAD_TIMEOUT`; return what it printed and what it declared."""
+def _load(workflow_file: Path, timeout: float) -> tuple[bytes, child.Loaded]:
+    """Execute the workflow file, within ``timeout`` seconds; return what it printed and what it declared."""
     capture = os.memfd_create("workflow-output", os.MFD_CLOEXEC)
     saved = os.dup(1), os.dup(2)
     os.dup2(capture, 1)
     os.dup2(capture, 2)
-    previous = signal.signal(signal.SIGALRM, _took_too_long)
-    signal.setitimer(signal.ITIMER_REAL, LOAD_TIMEOUT)
+    previous = signal.signal(signal.SIGALRM, functools.partial(_took_too_long, timeout))
+    signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         loaded = child.load(workflow_file)
     finally:
@@ -212,8 +210,8 @@ def _load(workflow_file: Path) -> tuple[bytes, child.Loaded]:
         return output.read(), loaded
 
 
-def _took_too_long(signum: int, frame: object) -> None:
-    raise TimeoutError(f"the workflow file took longer than {LOAD_TIMEOUT:g} s to execute")
+def _took_too_long(timeout: float, signum: int, frame: object) -> None:
+    raise TimeoutError(f"the workflow file took longer than {timeout:g} s to load (workflow_load_timeout)")
 
 
 def send_quietly(status: socket.socket, message: str) -> None:

@@ -1,4 +1,4 @@
-"""The fork server: ``python -m workers.runtime.zygote FD PARENT CONFINEMENT``, one per worker process.
+"""The fork server: ``python -m workers.runtime.zygote FD PARENT CONFINEMENT LOAD_TIMEOUT``, one per worker process.
 
 It imports the runtime, the common operators and the ``ai_flow`` import paths of workflow files once
 (frozen out of the garbage collector's reach, so children do not copy them), then keeps a *spare*: a
@@ -88,9 +88,10 @@ class _Served:
 class Zygote:
     """Passes each request to its run folder's workflow server, starting one from a spare when there is none."""
 
-    def __init__(self, control: socket.socket, jail: TryJail) -> None:
+    def __init__(self, control: socket.socket, jail: TryJail, load_timeout: float) -> None:
         self._control = control
         self._jail = jail
+        self._load_timeout = load_timeout
         self._spare: tuple[int, socket.socket] | None = None
         self._servers: dict[_Folder, _Served] = {}
         """By the order of their last use, least recent first."""
@@ -183,7 +184,7 @@ class Zygote:
             try:
                 link.close()
                 self._forget()
-                code = _spare(spare_link, server, self._jail)
+                code = _spare(spare_link, server, self._jail, self._load_timeout)
             except BaseException:
                 traceback.print_exc()
             finally:
@@ -224,7 +225,7 @@ class Zygote:
                 self._drop(served)
 
 
-def _spare(link: socket.socket, server: int, jail: TryJail) -> int:
+def _spare(link: socket.socket, server: int, jail: TryJail, load_timeout: float) -> int:
     """Lead a session of its own, begin the confinement of a try, become the workflow server of the next folder."""
     from workers.runtime import child, workflow_server  # preloaded by the server
 
@@ -236,11 +237,14 @@ def _spare(link: socket.socket, server: int, jail: TryJail) -> int:
     sys.stderr = open(2, "w", buffering=1, closefd=False)
     child.configure_logging()  # to file descriptor 1, which becomes each try's output pipe
     prepared = jail.prepare()
-    return workflow_server.serve(link, prepared, server, jail.user_environment, jail.abi)
+    return workflow_server.serve(link, prepared, server, jail.user_environment, jail.abi, load_timeout)
 
 
 def main(argv: list[str]) -> int:
-    """Serve the worker process ``argv[2]`` on the socket ``argv[1]``, confining tries as ``argv[3]`` says."""
+    """Serve the worker process ``argv[2]`` on the socket ``argv[1]``, confining tries as ``argv[3]`` says.
+
+    ``argv[4]`` is the seconds a workflow file may take to load.
+    """
     control, parent = socket.socket(fileno=int(argv[1])), int(argv[2])
     set_pdeathsig(signal.SIGTERM)
     if os.getppid() != parent:
@@ -249,7 +253,7 @@ def main(argv: list[str]) -> int:
     for module in PRELOADED:
         importlib.import_module(module)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the worker; it then closes the socket
-    Zygote(control, TryJail(TaskConfinement.from_json(argv[3]))).serve()
+    Zygote(control, TryJail(TaskConfinement.from_json(argv[3])), float(argv[4])).serve()
     return 0
 
 

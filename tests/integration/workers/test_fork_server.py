@@ -22,11 +22,14 @@ from workers.runtime.forkserver import ForkServer, task_python_path
 from workers.runtime.try_process import TryProcess
 from workers.settings import WorkerSettings
 
+LOAD_TIMEOUT = 2.0
+"""Seconds the test workflow files may take to load."""
+
 
 @pytest.fixture
 def server() -> Iterator[ForkServer]:
     settings = WorkerSettings.from_config(load_server_config())
-    fork_server = ForkServer(os.environ, decide_confinement(settings, task_python_path(os.environ)))
+    fork_server = ForkServer(os.environ, decide_confinement(settings, task_python_path(os.environ)), LOAD_TIMEOUT)
     yield fork_server
     fork_server.close()
 
@@ -107,23 +110,53 @@ with Workflow(name="jobs") as workflow:
 """
 
 
+def zipped(workflow_file: str) -> bytes:
+    """A package of ``workflow_file`` alone, as :data:`ENTRY`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(ENTRY, workflow_file)
+    return buffer.getvalue()
+
+
+def run_echo(server: ForkServer, folder: Path, package: bytes) -> tuple[TryProcess, list[str]]:
+    """Run the task ``echo`` in ``folder`` (unpacked from ``package`` unless it is there) to its end."""
+    lines: list[str] = []
+    process = launch(server, folder, "echo", package, lines, exist_ok=True)
+    assert process.finish() == 0 and process.outcome is not None
+    return process, lines
+
+
 def test_the_workflow_file_runs_once_per_run_folder_and_every_try_logs_what_it_printed(
     server: ForkServer, tmp_path: Path
 ) -> None:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("workflow.py", COUNTING_WORKFLOW)
     runs: dict[str, list[list[str]]] = {"first": [], "second": []}
     for run, tries in [("first", 3), ("second", 1), ("first", 1)]:
         for _ in range(tries):
-            lines: list[str] = []
-            folder = tmp_path / run
-            process = launch(server, folder, "echo", buffer.getvalue(), lines, exist_ok=True)
-            assert process.finish() == 0 and process.outcome is not None
-            assert process.outcome.status == TaskStatus.SUCCESS
+            process, lines = run_echo(server, tmp_path / run, zipped(COUNTING_WORKFLOW))
+            assert process.outcome is not None and process.outcome.status == TaskStatus.SUCCESS
             runs[run].append(lines)
 
     for run, logs in runs.items():
         assert len((tmp_path / run / "loads.txt").read_text().split()) == 1, run  # one execution of the file
         for lines in logs:
             assert lines[:1] == ["the workflow file ran"] and "echoed" in lines, (run, lines)
+
+
+@pytest.mark.parametrize(("top_level", "error"), [
+    ("raise RuntimeError('no model store')", "no model store"),
+    ("import time\nwhile True:\n    time.sleep(0.01)", f"took longer than {LOAD_TIMEOUT:g} s to load"),
+])
+def test_a_workflow_file_that_fails_or_hangs_as_it_loads_fails_its_tries_and_no_other(
+    server: ForkServer, tmp_path: Path, top_level: str, error: str
+) -> None:
+    broken = zipped(COUNTING_WORKFLOW.replace('print("the workflow file ran", flush=True)', top_level))
+    for _ in range(2):  # the second try finds the error the workflow server kept
+        process, lines = run_echo(server, tmp_path / "broken", broken)
+        assert process.outcome is not None and process.outcome.status == TaskStatus.FAILED
+        assert process.outcome.error is not None and "cannot load task 'echo'" in process.outcome.error
+        assert error in process.outcome.error and any(error in line for line in lines)  # its traceback, logged
+    bystander, lines = run_echo(server, tmp_path / "bystander", zipped(COUNTING_WORKFLOW))
+
+    assert bystander.outcome is not None and bystander.outcome.status == TaskStatus.SUCCESS
+    assert "echoed" in lines
+    assert len((tmp_path / "broken" / "loads.txt").read_text().split()) == 1  # loaded once, not per try
