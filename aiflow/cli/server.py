@@ -19,6 +19,7 @@ from aiflow.launcher.host import PidFile, port_in_use
 from aiflow.launcher.parts import api_answers, api_host, api_part, api_url, command, scheduler_part, worker_part
 from aiflow.launcher.supervisor import Part
 from aiflow.multiprocess_metrics import api_server_folder, use_private_folder
+from aiflow.settings import AIFLOW_PID_FILENAME, AIFLOW_WEBSERVER_PID_FILENAME
 from notification.config import PASSWORD_FILE, notification_home
 from notification.connection import connect, describe_url
 
@@ -32,11 +33,11 @@ daemon_option = click.option("-d", "--daemon", is_flag=True, help="Run in the ba
 
 def server_pid_file() -> PidFile:
     """The pid file of ``aiflow server start`` and ``aiflow standalone`` (one per home)."""
-    return PidFile(aiflow_home() / "aiflow_server.pid")
+    return PidFile(aiflow_home() / AIFLOW_PID_FILENAME)
 
 
 def webserver_pid_file() -> PidFile:
-    return PidFile(aiflow_home() / "aiflow_webserver.pid")
+    return PidFile(aiflow_home() / AIFLOW_WEBSERVER_PID_FILENAME)
 
 
 def check_api_port_free(config: ServerConfig) -> None:

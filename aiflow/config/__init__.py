@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from aiflow.common.env import get_aiflow_home
 from aiflow.config.client import ClientConfig
 from aiflow.config.loader import load_config
 from aiflow.config.server import ServerConfig
@@ -15,8 +15,8 @@ ENV_PREFIX = "AIFLOW_"
 
 
 def aiflow_home() -> Path:
-    """Return ``$AIFLOW_HOME``, by default ``~/aiflow``."""
-    return Path(os.environ.get("AIFLOW_HOME") or "~/aiflow").expanduser()
+    """Return ``$AIFLOW_HOME``, by default ``~/aiflow``, with variables and ``~`` expanded."""
+    return Path(get_aiflow_home())
 
 
 def placeholders() -> dict[str, str]:

@@ -27,12 +27,15 @@ DOCUMENTED_MODEL = [
     "workflow_execution",
 ]
 DOCUMENTED_OTHERS = [
+    "common.env",
     "notification.notification_client",
     "operators.bash",
     "operators.python",
     "operators.flink.flink_operator",
     "operators.spark.spark_submit",
     "operators.spark.spark_sql",
+    "settings",
+    "version",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Small helpers that workflow files import (as ``ai_flow.common``)."""
