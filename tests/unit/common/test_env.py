@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ai_flow.common.env import expand_env_var, get_aiflow_home
 
 
