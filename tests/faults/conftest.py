@@ -3,7 +3,8 @@
 Each test injects its fault into that stack, then checks three things: the canary in namespace
 ``canary`` still succeeds within 5 s of its start call, the bad item shows its error through
 the API, and nothing that existed before the test changed (:meth:`Scene.assert_contained`).
-Custom conditions are given 1 s (``condition_evaluation_timeout``), so a hang shows quickly.
+Custom conditions are given 1 s (``condition_evaluation_timeout``) and workflow files 5 s to load
+(``workflow_load_timeout``), so a hang shows quickly.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tests.faults.world import Canary, Rows, applied_offset
 from tests.support import wait_until
 
 CONDITION_TIMEOUT_S = "1"
+LOAD_TIMEOUT_S = "5"
 
 
 @dataclass
@@ -92,7 +94,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     engine = create_engine(database_url)
     migrate.init(engine)
     bus = NotificationClient(redis.url)
-    stack = Stack(folder, redis.url, database_url, AIFLOW_CONDITION_EVALUATION_TIMEOUT=CONDITION_TIMEOUT_S)
+    stack = Stack(folder, redis.url, database_url, AIFLOW_CONDITION_EVALUATION_TIMEOUT=CONDITION_TIMEOUT_S,
+                  AIFLOW_WORKFLOW_LOAD_TIMEOUT=LOAD_TIMEOUT_S)
     try:
         stack.start()
         yield Running(stack, engine, bus, Canary(stack.api))
