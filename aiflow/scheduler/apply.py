@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from aiflow.commands import Command, CommandKind
-from aiflow.errors import AIFlowError
+from aiflow.errors import AIFlowError, InvalidInputError
 from aiflow.metadata import checkpoint
 from aiflow.metadata.definitions import WorkflowSchedule
 from aiflow.metadata.queries import timers
@@ -52,6 +52,7 @@ from aiflow.scheduler.routing import ExecutionRouter
 from aiflow.scheduler.scope import EXECUTION, SCHEDULE, TRIGGER, Scope
 from aiflow.scheduler.triggers import TriggerSet
 from aiflow.scheduler.views import LoadedExecution
+from aiflow.status_events import TaskStatusReport
 from notification.event import Event
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ class Applier:
                 batch.mark_sent(sent_jobs)
                 fresh = [(entry, parse(entry)) for entry in entries if offset_of(entry) > applied]
                 if not scope.isolating:
-                    batch.preload(self._concerned([happening for _, happening in fresh]))
+                    happenings = [happening for _, happening in fresh]
+                    batch.preload(self._concerned(happenings), _reported_tasks(happenings))
                 for entry, happening in fresh:
                     self._apply_one(batch, entry, happening)
                 jobs = batch.finish()
@@ -329,3 +331,12 @@ def _break_schedule(schedule: WorkflowSchedule, error: str) -> None:
     schedule.error = error
 
 
+def _reported_tasks(happenings: list[Happening]) -> set[int]:
+    """Return the task executions that the status reports among ``happenings`` name (the rows they change)."""
+    ids: set[int] = set()
+    for happening in happenings:
+        if isinstance(happening, Event):
+            with contextlib.suppress(InvalidInputError):  # a malformed report is the engine's to reject
+                if (report := TaskStatusReport.from_event(happening)) is not None:
+                    ids.add(report.task_execution_id)
+    return ids

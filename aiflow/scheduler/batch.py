@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from aiflow.scheduler.outbox import OutboxJob
 from aiflow.scheduler.plans import PlanCache
 from aiflow.scheduler.scope import Scope
 from aiflow.scheduler.timeline import Origin, last_step_id
-from aiflow.scheduler.views import LoadedExecution, load_executions
+from aiflow.scheduler.views import LoadedExecution, load_executions, load_task_rows
 from aiflow.scheduler.writer import DecisionWriter, save_rule_state
 from notification.event import Event
 
@@ -43,8 +43,12 @@ class Batch:
         self._origin_of: LogEntry | None = None  # the entry the writer's origin was taken from
         self._other_steps = False  # whether statements of their own may have written steps (sent jobs, failed rows)
 
-    def preload(self, execution_ids: set[int]) -> None:
-        """Load the executions not loaded yet among ``execution_ids``, all with the same few queries."""
+    def preload(self, execution_ids: set[int], task_execution_ids: Iterable[int] = ()) -> None:
+        """Load the executions not loaded yet among ``execution_ids``, all with the same few queries.
+
+        The rows of ``task_execution_ids`` (those the batch's reports change) are read with them, at once.
+        """
+        self._writer.keep(load_task_rows(self.session, task_execution_ids))
         missing = execution_ids - self._loaded.keys()
         for execution_id, loaded in load_executions(self.session, missing, self._plans).items():
             self._loaded[execution_id] = loaded

@@ -37,7 +37,10 @@ _LATEST = (  # the highest sequence number of each task of each execution
     .group_by(TaskExecution.workflow_execution_id, TaskExecution.task_name)
     .subquery()
 )
-_LATEST_TASKS = select(TaskExecution).join(_LATEST, and_(
+_LATEST_TASKS = select(  # columns, not rows: an execution's thousands of tasks are read per transaction
+    TaskExecution.workflow_execution_id, TaskExecution.id, TaskExecution.task_name,
+    TaskExecution.sequence_number, TaskExecution.try_number, TaskExecution.status,
+).join(_LATEST, and_(
     TaskExecution.workflow_execution_id == _LATEST.c.workflow_execution_id,
     TaskExecution.task_name == _LATEST.c.task_name,
     TaskExecution.sequence_number == _LATEST.c.sequence_number,
@@ -47,11 +50,10 @@ _RULE_STATES = select(WorkflowExecutionRuleState).where(WorkflowExecutionRuleSta
 
 @dataclass
 class LoadedExecution:
-    """An execution's view and the rows it was read from (kept so the session does not reload them)."""
+    """An execution's view and its row (a task's row is read only when a decision changes it)."""
 
     view: ExecutionView
     row: WorkflowExecution
-    tasks: dict[int, TaskExecution]
     workflow_name: str
 
 
@@ -59,7 +61,7 @@ def load_executions(session: Session, execution_ids: Iterable[int], plans: PlanC
     """Return the views of the workflow executions that exist among ``execution_ids``, with their rows.
 
     One query per kind of row (in chunks of :data:`IN_CHUNK` ids), whatever the number of executions.
-    Only the latest task execution of each task is loaded: the engine decides about nothing older.
+    Only the latest task execution of each task is read: the engine decides about nothing older.
     """
     loaded: dict[int, LoadedExecution] = {}
     wanted = sorted(set(execution_ids))
@@ -68,15 +70,25 @@ def load_executions(session: Session, execution_ids: Iterable[int], plans: PlanC
     return loaded
 
 
+def load_task_rows(session: Session, task_execution_ids: Iterable[int]) -> dict[int, TaskExecution]:
+    """Return the rows of the task executions that exist among ``task_execution_ids``, by id."""
+    wanted = sorted(set(task_execution_ids))
+    rows: dict[int, TaskExecution] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start:start + IN_CHUNK]
+        rows |= {row.id: row for row in session.scalars(select(TaskExecution).where(TaskExecution.id.in_(chunk)))}
+    return rows
+
+
 def _load_chunk(session: Session, ids: list[int], plans: PlanCache) -> dict[int, LoadedExecution]:
     rows = session.execute(_EXECUTIONS, {"ids": ids}).all()
-    tasks: dict[int, list[TaskExecution]] = defaultdict(list)
-    for task in session.scalars(_LATEST_TASKS, {"ids": ids}):
-        tasks[task.workflow_execution_id].append(task)
+    tasks: dict[int, TaskRuns] = defaultdict(TaskRuns)
+    for execution_id, task_id, task_name, sequence_number, try_number, status in session.execute(
+            _LATEST_TASKS, {"ids": ids}):
+        tasks[execution_id][task_name] = TaskRun(task_id, task_name, sequence_number, try_number, TaskStatus(status))
     states = _rule_states(session, ids)
     loaded = {}
     for row, namespace, workflow_name in rows:
-        latest = tasks.get(row.id, [])
         plan, broken = _plan(session, plans, row.snapshot_id, workflow_name, namespace)
         view = ExecutionView(
             id=row.id,
@@ -84,12 +96,11 @@ def _load_chunk(session: Session, ids: list[int], plans: PlanCache) -> dict[int,
             plan=plan,
             broken=broken,
             status=WorkflowStatus(row.status),
-            latest=TaskRuns({t.task_name: TaskRun(t.id, t.task_name, t.sequence_number, t.try_number,
-                                                  TaskStatus(t.status)) for t in latest}),
+            latest=tasks.get(row.id, TaskRuns()),
             rule_state=states.get(row.id, {}),
             stop_requested=row.stop_requested,
         )
-        loaded[row.id] = LoadedExecution(view, row, {task.id: task for task in latest}, workflow_name)
+        loaded[row.id] = LoadedExecution(view, row, workflow_name)
     return loaded
 
 

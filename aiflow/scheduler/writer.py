@@ -63,9 +63,12 @@ class DecisionWriter:
         #: Rules' actions, task executions ended and tries lost, for the metrics once the transaction commits.
         self.tally = Tally()
 
+    def keep(self, tasks: dict[int, TaskExecution]) -> None:
+        """Hold rows read ahead, by id, for the decisions that will change them."""
+        self._tasks.update(tasks)
+
     def write(self, loaded: LoadedExecution, decisions: Iterable[Decision], execution_type: ExecutionType) -> None:
         """Apply one engine step's decisions about an execution, in order."""
-        self._tasks.update(loaded.tasks)
         for decision in decisions:
             self._write_one(loaded, decision, execution_type)
         if loaded.row.stop_requested != loaded.view.stop_requested:  # else the flush would visit the row for nothing

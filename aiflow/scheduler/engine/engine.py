@@ -20,7 +20,7 @@ from aiflow.scheduler.engine.decisions import (
     SetTaskStatus,
     StopTask,
 )
-from aiflow.scheduler.engine.rules import CustomEvaluator, evaluate_task_rules
+from aiflow.scheduler.engine.rules import CustomEvaluator, evaluate_task_rules, state_key
 from aiflow.scheduler.engine.view import ExecutionView, TaskRun
 from aiflow.status_events import TaskStatusReport
 from notification.event import Event
@@ -143,18 +143,37 @@ def _may_retry(view: ExecutionView, run: TaskRun) -> bool:
 
 
 def _run_rules(view: ExecutionView, event: Event, custom: CustomEvaluator) -> list[Decision]:
-    """Run every task's rules in order; a failing condition undoes the event's actions and fails the execution."""
-    latest, rule_state = view.latest.copy(), dict(view.rule_state)
+    """Run every task's rules in order; a failing condition undoes the event's actions and fails the execution.
+
+    Only the tasks whose rules see the event can change, so only their runs and rule states are kept
+    for the undo: an event costs the same however many tasks the execution has.
+    """
     statuses = view.task_statuses()
+    saved: list[tuple[str, TaskRun | None, dict[str, bytes | None]]] = []
     decisions: list[Decision] = []
     for name in view.plan.tasks_expecting(event.key):
+        saved.append((name, view.latest.get(name), {key: view.rule_state.get(key) for key in _state_keys(view, name)}))
         outcome = evaluate_task_rules(view.plan, view.namespace, name, event, statuses, view.rule_state, custom)
         if outcome.error is not None:
-            view.latest, view.rule_state = latest, rule_state
+            for task_name, run, states in reversed(saved):
+                view.latest.restore(task_name, run)
+                for key, state in states.items():
+                    _put_state(view.rule_state, key, state)
             return fail_execution(view, outcome.error)
         if outcome.action is not None and (acted := _act(view, name, outcome.action, outcome.cause)):
             decisions += [RuleFired(name, outcome.action), *acted]
     return decisions
+
+
+def _state_keys(view: ExecutionView, task_name: str) -> list[str]:
+    return [state_key(task_name, index) for index in range(len(view.plan.task_rules(task_name)))]
+
+
+def _put_state(rule_state: dict[str, bytes], key: str, state: bytes | None) -> None:
+    if state is None:
+        rule_state.pop(key, None)
+    else:
+        rule_state[key] = state
 
 
 def _act_on_task(view: ExecutionView, task_name: str, action: TaskAction, cause: str) -> list[Decision]:

@@ -46,8 +46,12 @@ class TaskRuns(dict[str, TaskRun]):
         self.live += run.is_live - (previous is not None and previous.is_live)
         super().__setitem__(name, run)
 
-    def copy(self) -> TaskRuns:
-        return TaskRuns(self)
+    def restore(self, name: str, run: TaskRun | None) -> None:
+        """Put back ``run`` as the task's latest run, or forget the task if it had none."""
+        if run is not None:
+            self[name] = run
+        elif (previous := self.pop(name, None)) is not None:
+            self.live -= previous.is_live
 
 
 class TaskStatuses(Mapping[str, TaskStatus]):

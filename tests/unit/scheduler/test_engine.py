@@ -185,6 +185,21 @@ def test_a_condition_that_raises_fails_its_execution_and_stops_its_tasks() -> No
     assert "first" not in view.latest  # the event's earlier action was not taken
 
 
+def test_a_condition_that_raises_undoes_the_rule_states_the_event_changed() -> None:
+    with Workflow("w") as workflow:
+        BashOperator("adds", "echo").action_on_condition(TaskAction.START, Sum(["n"]))
+        BashOperator("t", "echo").action_on_condition(TaskAction.START, Explodes(["n"]))
+        BashOperator("counts_once", "echo").action_on_condition(TaskAction.START, Sum(["m"]))
+    view = view_of(workflow, t=R)
+    assert apply(view, user_event("m", "4")) == []
+    before = dict(view.rule_state)
+
+    apply(view, user_event("n", "4"))  # "adds" keeps a sum of 4, then "t" raises
+
+    assert view.status == WorkflowStatus.FAILED
+    assert view.rule_state == before and "adds/0" not in view.rule_state
+
+
 def test_a_failed_execution_still_records_the_reports_of_the_tasks_it_stops() -> None:
     with Workflow("w") as workflow:
         BashOperator("streaming", "sleep 99", retries=3)

@@ -25,15 +25,17 @@ def test_live_runs_are_counted_as_runs_are_set_and_replaced() -> None:
     assert runs.live == sum(r.is_live for r in runs.values())
 
 
-def test_a_copy_counts_on_its_own() -> None:
+def test_a_restored_run_is_counted_and_a_restored_absence_forgets_the_task() -> None:
     runs = TaskRuns({"a": run("a", TaskStatus.RUNNING)})
-    saved = runs.copy()
-
     runs["a"] = run("a", TaskStatus.SUCCESS)
+    runs["b"] = run("b", TaskStatus.QUEUED)
 
-    assert isinstance(saved, TaskRuns)
-    assert (runs.live, saved.live) == (0, 1)
-    assert saved["a"].status == TaskStatus.RUNNING
+    runs.restore("a", run("a", TaskStatus.RUNNING))
+    runs.restore("b", None)
+    runs.restore("c", None)  # never there: nothing to forget
+
+    assert runs == {"a": run("a", TaskStatus.RUNNING)}
+    assert runs.live == 1
 
 
 def test_statuses_follow_the_runs_they_read() -> None:
