@@ -7,6 +7,7 @@ builds these names.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "aiflow"
@@ -83,9 +84,19 @@ class TaskKeys:
         return f"{self._base(task_execution_id, try_number)}:stop"
 
     @property
+    def every_stop_channel(self) -> str:
+        """The pattern of every try's stop channel, for one subscription that hears them all."""
+        return f"{_glob_escaped(self.every_try_prefix)}*:stop"
+
+    @property
     def every_try_prefix(self) -> str:
         """What the keys of every try start with (``aiflow db rebind-bus`` deletes them)."""
         return f"{self.prefix}:task:"
 
     def _base(self, task_execution_id: int, try_number: int) -> str:
         return f"{self.every_try_prefix}{task_execution_id}:{try_number}"
+
+
+def _glob_escaped(text: str) -> str:
+    """``text`` with Redis's glob characters escaped, so a pattern matches it literally."""
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)

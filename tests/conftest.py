@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from aiflow.metadata import create_engine, migrate
 from notification.client import NotificationClient
 from notification.embedded import EmbeddedServer
 from tests.support import free_port, wait_until
+from workers.logs import LogStreams
 
 _ENV_PREFIXES = ("AIFLOW_", "NOTIFICATION_")
 SESSION_THREADS = ("asyncio_",)
@@ -80,6 +82,15 @@ def bus(redis_url: str) -> Iterator[NotificationClient]:
     """A client of the private, flushed Redis."""
     with NotificationClient(redis_url) as client:
         yield client
+
+
+@pytest.fixture
+def log_streams(bus: NotificationClient) -> Iterator[LogStreams]:
+    """The sender of log lines to the private Redis that a worker process runs, started."""
+    streams = LogStreams(bus.redis, timedelta(hours=1))
+    streams.start()
+    yield streams
+    streams.close()
 
 
 @pytest.fixture

@@ -38,10 +38,10 @@ from aiflow.try_token import TRY_TOKEN_HEADER
 from notification.client import NotificationClient
 from notification.connection import connect
 from notification.task_control import TaskControl, run_claim
-from workers.control import StopWatch, worker_identity
+from workers.control import StopWatch, StopWatches, worker_identity
 from workers.crash_points import CLAIMED, crash_point
 from workers.heartbeat import Heartbeat
-from workers.logs import LogFiles, TaskLog
+from workers.logs import LogFiles, LogStreams, TaskLog
 from workers.metrics import WorkerMetrics
 from workers.packages import PackageCache, PackageError
 from workers.payloads import StartTask
@@ -75,6 +75,16 @@ class WorkerServices:
     def control(self) -> TaskControl:
         """Claims of tries."""
         return TaskControl(self.redis, self.settings.keys)
+
+    @cached_property
+    def stop_watches(self) -> StopWatches:
+        """Hears the stops of this process's tries."""
+        return StopWatches(self.redis, self.settings.keys)
+
+    @cached_property
+    def log_streams(self) -> LogStreams:
+        """Adds the lines of this process's tries to their log streams."""
+        return LogStreams(self.redis, self.settings.log_retention)
 
     @cached_property
     def bus(self) -> NotificationClient:
@@ -131,8 +141,9 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
     The worker runs its slots as threads of one process (see :mod:`workers.celery_app`), which is
     made undumpable (:func:`~aiflow.sandbox.privileges.forbid_tracing`): a task without
     CAP_SYS_PTRACE cannot read the worker's memory or environment. As the worker starts it decides
-    how task processes are confined and starts its one fork server, so that the first try does
-    not wait for it, and its metrics endpoint, which it stops as it shuts down.
+    how task processes are confined and starts its one fork server, its stop watch and its log
+    streams, so that the first try does not wait for them, and its metrics endpoint; it stops them
+    as it shuts down.
     """
 
     def start(task: Task, **kwargs: object) -> None:
@@ -144,11 +155,15 @@ def register_jobs(app: Celery, services: WorkerServices) -> None:
         if getattr(sender, "app", None) is app:
             privileges.forbid_tracing()
             services.fork_server.start()
+            services.stop_watches.start()
+            services.log_streams.start()
             services.metrics_endpoint.start()
 
     def on_worker_shutdown(sender: object, **_: object) -> None:
         if getattr(sender, "app", None) is app:
             services.metrics_endpoint.stop()
+            services.stop_watches.close()
+            services.log_streams.close()
 
     app.task(name=START_TASK, shared=False, bind=True)(start)
     worker_init.connect(on_worker_init, weak=False)
@@ -163,25 +178,26 @@ def start_task(services: WorkerServices, job: StartTask, try_token: str = "", wo
     name of this worker, e.g. ``celery@host``) is named in the RUNNING report.
     """
     settings = services.settings
-    if not _claim(services, job):
-        logger.info("Task %s: already claimed; this delivery does nothing", job.describe())
-        return
-    crash_point(CLAIMED, job.try_number)
-    services.sweeper.sweep_if_due()
-    watch = StopWatch(services.redis, settings.keys, job.task_execution_id, job.try_number)
-    heartbeat = Heartbeat(services.redis, settings.keys, job.task_execution_id, job.try_number,
-                          settings.heartbeat_interval, settings.heartbeat_timeout, watch.event.set)
-    watch.start()
-    heartbeat.start()
+    watch = services.stop_watches.watch(job.task_execution_id, job.try_number)
     try:
-        runtime = TaskRuntime(settings.api_server_address, try_token, job.namespace, job.workflow_name,
-                              job.workflow_execution_id, job.task_name, job.task_execution_id, job.try_number)
-        reports = TryReports(services.bus, job, worker, partial(services.metrics.reported, job))
-        with services.metrics.holding(heartbeat):
-            _run_and_report(services, job, runtime, watch, reports)
-    finally:  # whatever happened, the try stops beating: reported, or else soon judged lost
+        if not _claim(services, job):
+            logger.info("Task %s: already claimed; this delivery does nothing", job.describe())
+            return
+        crash_point(CLAIMED, job.try_number)
+        services.sweeper.sweep_if_due()
+        heartbeat = Heartbeat(services.redis, settings.keys, job.task_execution_id, job.try_number,
+                              settings.heartbeat_interval, settings.heartbeat_timeout, watch.event.set)
+        heartbeat.start()
+        try:
+            runtime = TaskRuntime(settings.api_server_address, try_token, job.namespace, job.workflow_name,
+                                  job.workflow_execution_id, job.task_name, job.task_execution_id, job.try_number)
+            reports = TryReports(services.bus, job, worker, partial(services.metrics.reported, job))
+            with services.metrics.holding(heartbeat):
+                _run_and_report(services, job, runtime, watch, reports)
+        finally:  # whatever happened, the try stops beating: reported, or else soon judged lost
+            heartbeat.end()
+    finally:
         watch.close()
-        heartbeat.end()
 
 
 def _claim(services: WorkerServices, job: StartTask) -> bool:
@@ -200,7 +216,7 @@ def _run_and_report(services: WorkerServices, job: StartTask, runtime: TaskRunti
     """
     settings = services.settings
     try:
-        log = TaskLog(services.redis, settings.keys, settings.log_dir, job, settings.log_retention)
+        log = TaskLog(services.log_streams, settings.keys, settings.log_dir, job)
     except InvalidInputError as exc:
         reports.final(Outcome.failed(str(exc)))
         return

@@ -5,8 +5,11 @@ the stream is ``TaskKeys.log`` (field ``line``, trimmed to about
 :data:`STREAM_MAX_LINES`), and ``TaskKeys.log_done`` is set when the try ends,
 so readers (``notification/task_logs.py``) know the log is complete.
 
-While Redis is away, lines go to the file only (the stream misses them; the worker
-logs that once per outage), so the task's output never waits for Redis. The try
+A line is written to the file at once; :class:`LogStreams`, one per worker process,
+adds the lines of every try to their streams from a thread, as many per round trip
+as have come, so the task's output never waits for Redis. While Redis is away,
+lines go to the file only (the stream misses them; the worker logs that once per
+outage), but a log's completion is kept and sent once Redis is back. The try
 holds its file under a shared ``flock``; :class:`LogFiles` removes files older
 than the log retention that no try holds.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import queue
 import re
 import threading
 import time
@@ -30,13 +34,21 @@ from aiflow.errors import InvalidInputError
 from notification.keys import TaskKeys
 from workers.held_paths import remove_unheld_file, still_at
 from workers.payloads import StartTask
-from workers.reports import until_done
 from workers.sweeping import SWEEP_BATCH, ResumableScan
 
 logger = logging.getLogger(__name__)
 
 STREAM_MAX_LINES = 10_000
 """Lines a log stream keeps (approximately; older lines stay in the file)."""
+
+STREAM_QUEUE_LINES = 10_000
+"""Lines of all tries waiting for Redis at most; a try's next line waits for room."""
+
+PIPELINE_LINES = 1_000
+"""Lines sent in one round trip at most."""
+
+CLOSE_WAIT_S = 5.0
+"""How long a worker shutting down waits for its queued lines to reach Redis."""
 
 LOG_FILE_NAME = re.compile(r"\d+-\d+\.log")
 """The name of a try's log file, ``<sequence number>-<try number>.log``."""
@@ -56,23 +68,92 @@ def log_path(log_dir: Path, job: StartTask) -> Path:
     return path
 
 
+class LogStreams:
+    """Adds the lines of every try's log to its Redis stream, and marks logs complete, from one thread.
+
+    Whatever has queued up goes in one pipelined round trip. The queue is bounded, so a task that
+    writes faster than Redis takes its lines waits for it, as its output would on a slow disk.
+    """
+
+    def __init__(self, client: redis.Redis, retention: timedelta) -> None:
+        self._client = client
+        self._retention = retention
+        self._queue: queue.Queue[tuple[str, str, str | None]] = queue.Queue(maxsize=STREAM_QUEUE_LINES)
+        self._outage = Outage(logger, "Worker: log streams")
+        self._completions: list[tuple[str, str]] = []  # (stream, done key) not stored yet
+        self._again_at = float("-inf")  # while Redis is away, when to try it again
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="log-streams", daemon=True)
+
+    def start(self) -> None:
+        """Begin sending, in the thread."""
+        self._thread.start()
+
+    def close(self, timeout: float = CLOSE_WAIT_S) -> None:
+        """Send what has queued up (waiting at most ``timeout`` seconds), then stop the thread."""
+        self._closed.set()
+        self._queue.put(("", "", None))  # wakes the thread
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def add(self, stream: str, line: str) -> None:
+        """Queue ``line`` for ``stream``."""
+        self._queue.put((stream, line, None))
+
+    def complete(self, stream: str, done: str) -> None:
+        """Queue the mark that ``stream``'s log is complete (after its lines); it is sent until Redis takes it."""
+        self._queue.put((stream, "", done))
+
+    def _run(self) -> None:
+        while not (self._closed.is_set() and self._queue.empty() and not self._completions):
+            lines = self._next_lines()
+            if time.monotonic() < self._again_at:
+                continue  # Redis was away a moment ago: these lines stay in the file only
+            try:
+                self._send(lines)
+            except redis.RedisError as exc:
+                self._again_at = time.monotonic() + self._outage.failed(exc)
+                if self._closed.is_set():
+                    self._completions.clear()  # shutting down: the logs are left to expire unmarked
+                continue
+            self._outage.succeeded()
+            self._completions.clear()
+
+    def _next_lines(self) -> list[tuple[str, str]]:
+        """Take what has queued up (waiting for something, or for the end of a backoff with completions due)."""
+        wait = max(0.0, self._again_at - time.monotonic()) if self._completions else None
+        try:
+            items = [self._queue.get(timeout=wait)]
+        except queue.Empty:
+            items = []
+        while len(items) < PIPELINE_LINES and not self._queue.empty():
+            items.append(self._queue.get_nowait())
+        self._completions += [(stream, done) for stream, _, done in items if done is not None]
+        return [(stream, line) for stream, line, done in items if stream and done is None]
+
+    def _send(self, lines: list[tuple[str, str]]) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        for stream, line in lines:
+            pipe.xadd(stream, {"line": line}, maxlen=STREAM_MAX_LINES, approximate=True)
+        for stream, done in self._completions:
+            pipe.set(done, "1", ex=self._retention)
+            pipe.expire(stream, self._retention)
+        pipe.execute()
+
+
 class TaskLog:
     """Appends lines of one try to its file and its stream; safe to use from several threads.
 
     The file is created by the first line, so that making the log costs a try's start nothing.
     """
 
-    def __init__(self, client: redis.Redis, keys: TaskKeys, log_dir: Path, job: StartTask,
-                 retention: timedelta) -> None:
+    def __init__(self, streams: LogStreams, keys: TaskKeys, log_dir: Path, job: StartTask) -> None:
         self.path = log_path(log_dir, job)
         self._file: TextIO | None = None
-        self._client = client
+        self._streams = streams
         self._stream = keys.log(job.task_execution_id, job.try_number)
         self._done = keys.log_done(job.task_execution_id, job.try_number)
-        self._retention = retention
         self._lock = threading.Lock()
-        self._outage = Outage(logger, f"Worker: log stream {self._stream}")
-        self._stream_again_at = float("-inf")
 
     def write(self, line: str) -> None:
         """Append one line of the task's output."""
@@ -81,7 +162,7 @@ class TaskLog:
                 self._file = _open_held(self.path)
             self._file.write(line + "\n")
             self._file.flush()
-            self._send(line)
+            self._streams.add(self._stream, line)
 
     def note(self, message: str) -> None:
         """Append a line written by the worker itself, marked with the time and ``[aiflow]``."""
@@ -89,28 +170,11 @@ class TaskLog:
         self.write(f"[{stamp}] [aiflow] {message}")
 
     def close(self) -> None:
-        """Close the file and mark the stream complete (retried until Redis answers); both expire later."""
+        """Close the file and mark the stream complete (sent until Redis takes it); both expire later."""
         with self._lock:
             if self._file is not None:
                 self._file.close()
-            until_done(self._mark_done, self._outage)
-
-    def _send(self, line: str) -> None:
-        """Add the line to the stream, unless Redis was away a moment ago (then wait out the backoff)."""
-        if time.monotonic() < self._stream_again_at:
-            return
-        try:
-            self._client.xadd(self._stream, {"line": line}, maxlen=STREAM_MAX_LINES, approximate=True)
-        except redis.RedisError as exc:
-            self._stream_again_at = time.monotonic() + self._outage.failed(exc)
-            return
-        self._outage.succeeded()
-
-    def _mark_done(self) -> None:
-        pipe = self._client.pipeline()
-        pipe.set(self._done, "1", ex=self._retention)
-        pipe.expire(self._stream, self._retention)
-        pipe.execute()
+            self._streams.complete(self._stream, self._done)
 
 
 def _open_held(path: Path) -> TextIO:

@@ -4,7 +4,6 @@ scheduler and a worker would write them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,8 @@ from aiflow.ops import task_execution_log_lines
 from notification.client import NotificationClient
 from notification.keys import TaskKeys
 from tests.integration.cli.conftest import Aiflow, add_task_execution, sent_commands
-from workers.logs import TaskLog
+from tests.support import wait_until
+from workers.logs import LogStreams, TaskLog
 from workers.payloads import StartTask
 
 
@@ -27,7 +27,7 @@ def execution_id(uploaded: str, aiflow: Aiflow) -> int:
 
 
 @pytest.fixture
-def task_log(bus: NotificationClient, tmp_path: Path, execution_id: int) -> Callable[[int], TaskLog]:
+def task_log(log_streams: LogStreams, tmp_path: Path, execution_id: int) -> Callable[[int], TaskLog]:
     """Open the log of try 1 of a task execution, as the worker running it does."""
 
     def open_log(task_execution_id: int) -> TaskLog:
@@ -35,7 +35,7 @@ def task_log(bus: NotificationClient, tmp_path: Path, execution_id: int) -> Call
             task_execution_id=task_execution_id, try_number=1, workflow_execution_id=execution_id,
             namespace="default", workflow_name="wf", task_name="hello", snapshot_id=1, sequence_number=1,
         )
-        return TaskLog(bus.redis, TaskKeys(), tmp_path / "logs", job, timedelta(hours=1))
+        return TaskLog(log_streams, TaskKeys(), tmp_path / "logs", job)
 
     return open_log
 
@@ -63,7 +63,8 @@ def test_logs_print_what_the_worker_wrote(
     log = task_log(task_id)
     log.write("first line")
     log.write("second line")
-    assert aiflow.ok("task-execution", "logs", str(task_id)) == "first line\nsecond line\n"
+    wait_until(lambda: aiflow.ok("task-execution", "logs", str(task_id)) == "first line\nsecond line\n",
+               message="the lines to reach the log stream")  # the worker sends them in the background
     log.close()
     assert aiflow.ok("task-execution", "logs", str(task_id), "-f") == "first line\nsecond line\n"
     assert aiflow.ok("task-execution", "logs", str(task_id), "--try-number", "2") == ""

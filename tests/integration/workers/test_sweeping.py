@@ -12,7 +12,7 @@ from notification.client import NotificationClient
 from notification.keys import TaskKeys
 from tests.integration.workers.conftest import Jobs, WorkerProcess, wait_for_status
 from tests.support import wait_until
-from workers.logs import LogFiles, TaskLog, log_path
+from workers.logs import LogFiles, LogStreams, TaskLog, log_path
 from workers.packages import PackageCache
 
 DAY = 24 * 3600.0
@@ -31,10 +31,10 @@ def old_file(path: Path) -> Path:
 
 
 def test_log_files_older_than_the_retention_go_unless_a_try_writes_them(
-    bus: NotificationClient, tmp_path: Path
+    log_streams: LogStreams, tmp_path: Path
 ) -> None:
     log_dir = tmp_path / "logs"
-    held_log = TaskLog(bus.redis, TaskKeys(), log_dir, Jobs.try_of("sleeper", 1), timedelta(hours=1))
+    held_log = TaskLog(log_streams, TaskKeys(), log_dir, Jobs.try_of("sleeper", 1))
     held_log.write("still running")
     age(held_log.path)
     old = old_file(log_path(log_dir, Jobs.try_of("echo", 2)))
