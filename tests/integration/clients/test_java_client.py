@@ -60,7 +60,7 @@ def java_build(tmp_path_factory: pytest.TempPathFactory) -> JavaBuild:
 
 
 @pytest.fixture
-def editor_token(stack_config: ServerConfig, db: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
+def editor_token(db: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     """An editor token of ``default``, stored (which closes the open server); the worker and the SDK get theirs."""
     editor, worker = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     with session_scope(db) as session:
