@@ -7,7 +7,6 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.aiflow.client.AIFlowClient;
 import org.aiflow.client.AIFlowException;
 import org.aiflow.client.TaskExecutionMeta;
@@ -20,7 +19,8 @@ import org.aiflow.notification.NotificationClient;
 
 /**
  * The quickstart from Java: upload samples/quickstart/quickstart.py, run it, wait for its four tasks to
- * succeed, then send, list, count and listen to events of the default namespace.
+ * succeed (the execution ends when its last task
+ * has ended), then send, list, count and listen to events of the default namespace.
  *
  * <p>Usage: {@code java -cp aiflow-client.jar:. Quickstart SERVER_ADDRESS TOKEN WORKFLOW_FILE} (TOKEN may be
  * {@code -} for a server that needs none). Each step prints one line.
@@ -54,11 +54,12 @@ public final class Quickstart {
 
             long executionId = client.startWorkflowExecution(WORKFLOW);
             System.out.println("started execution " + executionId);
-            for (Map.Entry<String, TaskStatus> task : waitForTasks(client, executionId).entrySet()) {
-                System.out.println("task " + task.getKey() + " " + task.getValue());
+            WorkflowExecutionMeta execution = client.waitForWorkflowExecution(executionId, TIMEOUT);
+            Map<String, TaskStatus> tasks = new TreeMap<>();
+            for (TaskExecutionMeta task : client.listTaskExecutions(executionId)) {
+                tasks.put(task.getTaskName(), task.getStatus());
             }
-            WorkflowExecutionMeta execution = waitFor(() -> client.getWorkflowExecution(executionId)
-                    .filter(e -> e.getStatus().isFinished()).orElse(null), "execution " + executionId + " to end");
+            tasks.forEach((name, status) -> System.out.println("task " + name + " " + status));
             System.out.println("execution " + executionId + " " + execution.getStatus());
 
             Event sent = events.sendEvent(JAVA_KEY, "hello from java");
@@ -96,18 +97,6 @@ public final class Quickstart {
         }
     }
 
-    /** Wait until the quickstart's four tasks have ended; return the status of each, by name. */
-    private static Map<String, TaskStatus> waitForTasks(AIFlowClient client, long executionId) {
-        return waitFor(() -> {
-            Map<String, TaskStatus> statuses = new TreeMap<>();
-            for (TaskExecutionMeta task : client.listTaskExecutions(executionId)) {
-                statuses.put(task.getTaskName(), task.getStatus());
-            }
-            boolean ended = statuses.size() == 4 && statuses.values().stream().allMatch(TaskStatus::isFinished);
-            return ended ? statuses : null;
-        }, "the tasks of execution " + executionId + " to end");
-    }
-
     /** Print what the listener delivers until an event with {@code key} comes. */
     private static void receiveUntil(BlockingQueue<Event> received, String key) throws InterruptedException {
         Instant deadline = Instant.now().plus(TIMEOUT);
@@ -125,23 +114,5 @@ public final class Quickstart {
 
     private static String describe(Event event) {
         return event.getKey() + " " + event.getValue() + " from " + event.getSender() + " offset " + event.getOffset();
-    }
-
-    /** Poll {@code condition} until it gives a value; fail after {@link #TIMEOUT}. */
-    private static <T> T waitFor(Supplier<T> condition, String what) {
-        Instant deadline = Instant.now().plus(TIMEOUT);
-        while (Instant.now().isBefore(deadline)) {
-            T value = condition.get();
-            if (value != null) {
-                return value;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new IllegalStateException("timed out after " + TIMEOUT + " waiting for " + what);
     }
 }

@@ -7,16 +7,19 @@ Java program carries a bearer token. Where no ``javac`` is found the tests are s
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy.engine import Engine
 
 from aiflow import ops
@@ -59,20 +62,32 @@ def java_build(tmp_path_factory: pytest.TempPathFactory) -> JavaBuild:
     return JavaBuild(out / "classes", out / "test-classes")
 
 
+@dataclass(frozen=True)
+class Tokens:
+    editor: str
+    """Of ``default``."""
+    admin: str
+
+
 @pytest.fixture
-def editor_token(db: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An editor token of ``default``, stored (which closes the open server); the worker and the SDK get theirs."""
-    editor, worker = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+def tokens(db: Engine, monkeypatch: pytest.MonkeyPatch) -> Tokens:
+    """An editor token of ``default`` and an admin token, stored (which closes the open server).
+
+    The worker gets a token of its own; the Python SDK of the test uses the admin token.
+    """
+    made, worker = Tokens(secrets.token_urlsafe(16), secrets.token_urlsafe(16)), secrets.token_urlsafe(16)
     with session_scope(db) as session:
-        add_token(session, "java", hash_token(editor), "editor", ["default"], created_by="test")
-        add_token(session, "worker", hash_token(worker), "worker", None, created_by="test")
+        for name, secret, role, namespaces in (("java", made.editor, "editor", ["default"]),
+                                               ("root", made.admin, "admin", None),
+                                               ("worker", worker, "worker", None)):
+            add_token(session, name, hash_token(secret), role, namespaces, created_by="test")
     monkeypatch.setenv("AIFLOW_WORKER_TOKEN", worker)
-    monkeypatch.setenv("AIFLOW_TOKEN", editor)
-    return editor
+    monkeypatch.setenv("AIFLOW_TOKEN", made.admin)
+    return made
 
 
 @pytest.fixture
-def java_stack(editor_token: str, stack: WorkerProcess, stack_config: ServerConfig) -> Iterator[str]:  # noqa: F811
+def java_stack(tokens: Tokens, stack: WorkerProcess, stack_config: ServerConfig) -> Iterator[str]:  # noqa: F811
     """The running stack's address, its tokens stored before the worker started."""
     yield stack_config.api_server_address
 
@@ -99,9 +114,9 @@ def test_the_json_class_refuses_bad_input_in_one_line(java_build: JavaBuild) -> 
 
 
 def test_the_java_quickstart_runs_the_workflow_and_uses_events(
-    java_build: JavaBuild, java_stack: str, editor_token: str, bus: NotificationClient
+    java_build: JavaBuild, java_stack: str, tokens: Tokens, bus: NotificationClient
 ) -> None:
-    result = java_build.run("Quickstart", java_stack, editor_token, sample_file("quickstart", "quickstart.py"),
+    result = java_build.run("Quickstart", java_stack, tokens.editor, sample_file("quickstart", "quickstart.py"),
                             timeout=90)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -130,3 +145,56 @@ def test_the_java_quickstart_runs_the_workflow_and_uses_events(
         "send aiflow.reserved: 400 invalid_input",
     ]
     assert task_statuses(execution_id) == dict.fromkeys(["task1", "task2", "task3", "task4"], "SUCCESS")
+
+
+def test_the_java_client_covers_the_rest_of_the_api(
+    java_build: JavaBuild, java_stack: str, tokens: Tokens, tmp_path: Path
+) -> None:
+    artifacts = tmp_path / "data"
+    (artifacts / "__pycache__").mkdir(parents=True)
+    (artifacts / "notes.txt").write_text("read by nobody\n")
+    (artifacts / "__pycache__" / "left_out.pyc").write_bytes(b"\0")
+    result = java_build.run("org.aiflow.client.ClientCheck", java_stack, tokens.admin,
+                            sample_file("quickstart", "quickstart.py"), str(artifacts), timeout=90)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    workflow = ops.get_workflow("quickstart_workflow")
+    assert workflow is not None and workflow.snapshot_id is not None
+    package = requests.get(f"{java_stack}/api/v1/snapshots/{workflow.snapshot_id}/package", timeout=10,
+                           headers={"Authorization": f"Bearer {tokens.admin}"})
+    assert zipfile.ZipFile(io.BytesIO(package.content)).namelist() == ["data/notes.txt", "quickstart.py"]
+    assert result.stdout.splitlines() == [
+        "added namespace: java_ns {team=java}",
+        "updated namespace: Optional[{team=jvm}]",
+        "update unknown namespace: Optional.empty",
+        "namespaces: [default, java_ns]",
+        "first namespace: 1",
+        "add namespace 'bad name': 400 invalid_input",
+        "deleted namespace: Optional.empty",
+        f"uploaded twice, same snapshot: true {workflow.snapshot_id}",
+        "snapshots: 1 quickstart.py [task1, task2, task3, task4]",
+        "workflows: [quickstart_workflow] 0",
+        "upload a missing file: 0 null",
+        "disabled: Optional[false]",
+        "start a disabled workflow: 409 conflict",
+        "enabled: Optional[true]",
+        "paused schedule: Optional[true] cron@0 0 1 1 *",
+        "resumed schedule: false",
+        "add schedule 'cron@0 0 31 2 *': 400 invalid_input",
+        "deleted schedules: 1",
+        "trigger condition: event [never_sent]",
+        "paused trigger: Optional[true]",
+        "add trigger of kind 'magic': 400 invalid_input",
+        "triggers left: 0 0",
+        "execution: SUCCESS quickstart_workflow MANUAL true",
+        "task1: Optional[SUCCESS] 1 1",
+        "task1 log: true true 1",
+        "stop a finished execution: 409 conflict",
+        "restart task1 of a finished execution: 409 conflict",
+        "task execution 999999: Optional.empty",
+        "executions: 1 true",
+        "deleted execution: Optional.empty",
+        "received: one java",
+        "received: two null",
+        "unregister it again: IllegalArgumentException",
+    ]

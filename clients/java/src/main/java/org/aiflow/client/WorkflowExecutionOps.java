@@ -1,5 +1,7 @@
 package org.aiflow.client;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,6 +11,9 @@ import java.util.Optional;
  * <p>Starting and stopping are asynchronous: the server records the request and the scheduler carries it out.
  */
 public interface WorkflowExecutionOps extends Ops {
+    /** How often {@link #waitForWorkflowExecution} asks for the execution's status. */
+    Duration EXECUTION_POLL_INTERVAL = Duration.ofMillis(200);
+
     /**
      * Start an execution of the workflow's current snapshot; return its id.
      *
@@ -37,6 +42,34 @@ public interface WorkflowExecutionOps extends Ops {
     /** The execution, or empty when there is none. */
     default Optional<WorkflowExecutionMeta> getWorkflowExecution(long workflowExecutionId) {
         return api().getOrEmpty(Api.resource("workflow-executions", workflowExecutionId), WorkflowExecutionMeta::new);
+    }
+
+    /**
+     * Wait until the execution has finished (SUCCESS, FAILED or STOPPED); return it.
+     *
+     * @throws AIFlowException no such execution (404), it has not finished within {@code timeout} (status 0),
+     *     or the call failed
+     */
+    default WorkflowExecutionMeta waitForWorkflowExecution(long workflowExecutionId, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            WorkflowExecutionMeta execution = getWorkflowExecution(workflowExecutionId).orElseThrow(() ->
+                    new AIFlowException("workflow execution " + workflowExecutionId + " does not exist", 404,
+                            "not_found"));
+            if (execution.getStatus().isFinished()) {
+                return execution;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AIFlowException("workflow execution " + workflowExecutionId + " has not finished within "
+                        + timeout + " (it is " + execution.getStatus() + ")", null);
+            }
+            try {
+                Thread.sleep(EXECUTION_POLL_INTERVAL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AIFlowException("interrupted while waiting for workflow execution " + workflowExecutionId, e);
+            }
+        }
     }
 
     /** Every execution of the workflow, oldest first. */
