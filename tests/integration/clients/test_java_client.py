@@ -1,8 +1,11 @@
 """The Java clients (clients/java), built with javac alone, against a running stack.
 
-The stack is the one of ``tests/integration/stack`` (API server and scheduler in threads, a real Celery
-worker, Redis, SQLite) with an editor token of ``default`` stored in its database, so every call of the
-Java program carries a bearer token. Where no ``javac`` is found the tests are skipped, saying so.
+``build.sh --tests`` compiles the clients, their JSON test (``JsonTest``), the test program driving the rest
+of the API (``ClientCheck``) and the examples (``Quickstart``). The stack is the one of
+``tests/integration/stack`` (API server and scheduler in threads, a real Celery worker, Redis, SQLite) with
+an editor token of ``default`` and an admin token stored in its database, so every call of the Java
+programs carries a bearer token; the tests compare each line they print. Where no ``javac`` is found the
+tests are skipped, saying so.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ class JavaBuild:
     classes: Path
     test_classes: Path
 
-    def run(self, main_class: str, *args: str, stdin: str | None = None, timeout: float = 30) -> (
-            subprocess.CompletedProcess[str]):
+    def run(self, main_class: str, *args: str, stdin: str | None = None,
+            timeout: float = 30) -> subprocess.CompletedProcess[str]:
         """Run ``main_class`` of the build with ``args``; return what it printed (UTF-8) and its status."""
         classpath = f"{self.classes}:{self.test_classes}"
         return subprocess.run(["java", "-Dfile.encoding=UTF-8", "-cp", classpath, main_class, *args], input=stdin,

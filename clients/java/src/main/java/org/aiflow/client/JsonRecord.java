@@ -70,6 +70,16 @@ public abstract class JsonRecord {
         }
     }
 
+    /** The text field {@code name} as a constant of {@code type} (named alike), or null. */
+    protected <E extends Enum<E>> E constant(String name, Class<E> type) {
+        String value = text(name);
+        try {
+            return value == null ? null : Enum.valueOf(type, value);
+        } catch (IllegalArgumentException e) {
+            throw bad(name, "is no " + type.getSimpleName() + ": " + value);
+        }
+    }
+
     /** The JSON object field {@code name}, or null. */
     @SuppressWarnings("unchecked")
     protected Map<String, Object> object(String name) {

@@ -1,18 +1,12 @@
 package org.aiflow.client;
 
-import java.time.Instant;
 import java.util.Map;
 
 /** One run of a task: its sequence number among the task's runs and its current try. */
-public final class TaskExecutionMeta extends JsonRecord {
+public final class TaskExecutionMeta extends ExecutionMeta {
     /** Read from the server's JSON. */
     public TaskExecutionMeta(Map<String, Object> fields) {
         super(fields);
-    }
-
-    /** The task execution's id. */
-    public long getId() {
-        return number("id");
     }
 
     /** The workflow execution it belongs to. */
@@ -35,28 +29,8 @@ public final class TaskExecutionMeta extends JsonRecord {
         return number("try_number");
     }
 
-    /** What started it ({@code MANUAL}, {@code PERIODIC}, {@code EVENT}). */
-    public String getExecutionType() {
-        return text("execution_type");
-    }
-
     /** Its status. */
     public TaskStatus getStatus() {
-        return TaskStatus.valueOf(text("status"));
-    }
-
-    /** When it began, or null. */
-    public Instant getBeginDate() {
-        return time("begin_date");
-    }
-
-    /** When it ended, or null. */
-    public Instant getEndDate() {
-        return time("end_date");
-    }
-
-    /** Why it failed, or null. */
-    public String getError() {
-        return text("error");
+        return constant("status", TaskStatus.class);
     }
 }
