@@ -17,8 +17,9 @@ from notification.embedded import EmbeddedServer
 from tests.support import free_port, wait_until
 
 _ENV_PREFIXES = ("AIFLOW_", "NOTIFICATION_")
-SESSION_THREADS = ("asyncio_",)
-"""Threads that live for the whole session once started: the executor of Playwright's event loop."""
+SESSION_THREADS = ("asyncio_", "fsspecIO")
+"""Threads that live for the whole session once started: the executor of Playwright's event loop, and the
+event loop of fsspec's asynchronous filesystems (s3fs)."""
 
 
 @pytest.fixture(autouse=True)
