@@ -71,11 +71,13 @@ def blob_manager_class(class_name: str) -> type[BlobManager]:
     """Import the :class:`BlobManager` subclass named ``class_name`` (``package.module.Class``).
 
     Raises:
-        ConfigError: no such class, or not a subclass of :class:`BlobManager`.
+        ConfigError: not a class path, no such class, or not a subclass of :class:`BlobManager`.
     """
     module_name, _, name = class_name.rpartition(".")
+    if not module_name:
+        raise ConfigError(f"blob_manager_class {class_name!r} is not a class path (package.module.Class)")
     try:
-        found = getattr(importlib.import_module(module_name), name) if module_name else None
+        found = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"blob_manager_class {class_name!r} cannot be imported: {exc}") from None
     if not (isinstance(found, type) and issubclass(found, BlobManager)):
