@@ -27,7 +27,7 @@ import secrets
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,12 +173,12 @@ class FsspecBlobStore(BlobStore):
 
     def get(self, key: str) -> bytes:
         path = self._path(key)
-        try:
-            with self._errors("read", key):
+        with self._errors("read", key):
+            try:
                 data: bytes = self._filesystem().cat_file(path)
-                return data
-        except FileNotFoundError:
-            raise NotFoundError(f"no blob stored under {key!r}") from None
+            except FileNotFoundError:
+                raise NotFoundError(f"no blob stored under {key!r}") from None
+        return data
 
     def exists(self, key: str) -> bool:
         path = self._path(key)
@@ -187,11 +187,8 @@ class FsspecBlobStore(BlobStore):
 
     def delete(self, key: str) -> None:
         path = self._path(key)
-        try:
-            with self._errors("delete", key):
-                self._filesystem().rm_file(path)
-        except FileNotFoundError:
-            pass
+        with self._errors("delete", key), suppress(FileNotFoundError):
+            self._filesystem().rm_file(path)
 
     def uri_of(self, key: str) -> str:
         return f"{self.uri}/{key}"
@@ -246,10 +243,10 @@ class FsspecBlobStore(BlobStore):
 
     @contextmanager
     def _errors(self, action: str, key: str) -> Iterator[None]:
-        """Turn the filesystem's errors but a missing file into :class:`BlobStoreError`, credentials masked."""
+        """Turn the filesystem's errors into :class:`BlobStoreError` (a missing bucket too), credentials masked."""
         try:
             yield
-        except FileNotFoundError:
+        except NotFoundError:
             raise
         except Exception as exc:
             message = self._mask(f"blob store {self.uri}: cannot {action} {key!r}: {type(exc).__name__}: {exc}")

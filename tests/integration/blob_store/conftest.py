@@ -24,10 +24,15 @@ def s3_server() -> Iterator[S3Server]:
 
 
 @pytest.fixture
-def s3_location(s3_server: S3Server) -> StoreLocation:
+def s3_bucket(s3_server: S3Server) -> str:
+    """The name of a new bucket of the S3 server."""
+    return s3_server.create_bucket(f"aiflow-test-{next(_buckets)}").removeprefix("s3://")
+
+
+@pytest.fixture
+def s3_location(s3_server: S3Server, s3_bucket: str) -> StoreLocation:
     """A prefix of a new bucket of the S3 server."""
-    bucket = s3_server.create_bucket(f"aiflow-test-{next(_buckets)}")
-    return StoreLocation(f"{bucket}/blobs", s3_server.options())
+    return StoreLocation(f"s3://{s3_bucket}/blobs", s3_server.options())
 
 
 @pytest.fixture
