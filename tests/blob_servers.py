@@ -26,6 +26,63 @@ from moto.server import ThreadedMotoServer
 S3_KEY, S3_SECRET = "test-access-key", "test-secret-key"
 PREFIX = "/webhdfs/v1"
 
+FILE_PASSING = '''
+import os, tempfile
+from ai_flow.context.project_context import current_project_config
+from ai_flow.model.workflow import Workflow
+from ai_flow.operators.python import PythonOperator
+from ai_flow.plugin_interface.blob_manager_interface import BlobConfig, BlobManagerFactory
+from ai_flow.workflow.workflow import WorkflowPropertyKeys
+
+
+def blob_manager():
+    blob_config = BlobConfig(current_project_config().get(WorkflowPropertyKeys.BLOB))
+    return BlobManagerFactory.create_blob_manager(blob_config.blob_manager_class(),
+                                                  blob_config.blob_manager_config())
+
+
+def produce():
+    path = os.path.join(tempfile.mkdtemp(), "passed.txt")
+    with open(path, "w") as out:
+        out.write({content!r})
+    print("uploaded to", blob_manager().upload(local_file_path=path))
+    os.remove(path)
+
+
+def consume():
+    with open(blob_manager().download("passed.txt", tempfile.mkdtemp())) as file:
+        text = file.read()
+    assert text == {content!r}, text
+    print("downloaded:", text)
+
+
+with Workflow(name={name!r}) as workflow:
+    produce_task = PythonOperator(name="produce", python_callable=produce{produce_options})
+    consume_task = PythonOperator(name="consume", python_callable=consume{consume_options})
+    consume_task.start_after(produce_task)
+'''
+"""A workflow whose task ``produce`` uploads ``passed.txt`` with the project's blob manager, as the spec shows,
+and whose task ``consume`` downloads it into a new folder and checks its content."""
+
+S3_PROJECT = '''
+blob:
+  blob_manager_class: ai_flow_plugins.blob_manager_plugins.s3_blob_manager.S3BlobManager
+  blob_manager_config:
+    bucket: {bucket}
+    root_directory: shared
+    endpoint_url: "{endpoint_url}"
+    region: us-east-1
+    access_key_id: project-key
+    secret_access_key: project-secret
+'''
+"""A ``project.yaml`` whose blob manager keeps files in ``s3://<bucket>/shared``, with the project's credentials."""
+
+
+def file_passing_workflow(name: str, content: str, produce_options: str = "", consume_options: str = "") -> str:
+    """The source of :data:`FILE_PASSING`; the options are more arguments of each task (``, queue="q"``)."""
+    return FILE_PASSING.format(name=name, content=content, produce_options=produce_options,
+                               consume_options=consume_options)
+
 
 class S3Server(AbstractContextManager["S3Server"]):
     """moto's S3-compatible server in a thread of this process."""
@@ -44,15 +101,22 @@ class S3Server(AbstractContextManager["S3Server"]):
 
     def create_bucket(self, name: str) -> str:
         """Create the bucket ``name``; return its URL (``s3://name``)."""
-        client = boto3.client("s3", endpoint_url=self.endpoint_url, region_name="us-east-1",
-                              aws_access_key_id=S3_KEY, aws_secret_access_key=S3_SECRET)
-        client.create_bucket(Bucket=name)
-        client.close()
-        return f"s3://{name}"
+        return create_bucket(self.endpoint_url, name)
 
     def options(self, **extra: Any) -> dict[str, Any]:
         """Store options that reach this server."""
         return {"endpoint_url": self.endpoint_url, "key": S3_KEY, "secret": S3_SECRET, **extra}
+
+
+def create_bucket(endpoint_url: str, name: str) -> str:
+    """Create the bucket ``name`` on the S3 server at ``endpoint_url``; return its URL (``s3://name``)."""
+    client = boto3.client("s3", endpoint_url=endpoint_url, region_name="us-east-1", aws_access_key_id=S3_KEY,
+                          aws_secret_access_key=S3_SECRET)
+    try:
+        client.create_bucket(Bucket=name)
+    finally:
+        client.close()
+    return f"s3://{name}"
 
 
 class WebHdfsServer(AbstractContextManager["WebHdfsServer"]):

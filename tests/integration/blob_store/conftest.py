@@ -1,11 +1,10 @@
 """Blob stores over real servers: a local folder, moto's S3 server and the test WebHDFS server.
 
-The S3 server starts once per module; each test gets a bucket of its own.
+The S3 server starts once per module (``s3_server``); each test gets a bucket of its own.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,20 +12,6 @@ import pytest
 
 from aiflow.blob_store import StoreLocation
 from tests.blob_servers import S3Server, WebHdfsServer
-
-_buckets = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
-
-
-@pytest.fixture
-def s3_bucket(s3_server: S3Server) -> str:
-    """The name of a new bucket of the S3 server."""
-    return s3_server.create_bucket(f"aiflow-test-{next(_buckets)}").removeprefix("s3://")
 
 
 @pytest.fixture

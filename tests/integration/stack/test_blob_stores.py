@@ -9,9 +9,7 @@ reads the package straight from the store; the tasks use the project's own crede
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,80 +19,19 @@ from aiflow.blob_store import StoreLocation
 from aiflow.config import load_server_config
 from aiflow.config.server import ServerConfig
 from aiflow.model.status import TaskStatus, WorkflowStatus
-from tests.blob_servers import S3Server
+from tests.blob_servers import S3_PROJECT, S3Server, file_passing_workflow
 from tests.integration.stack.conftest import write_workflow
 from tests.integration.workers.conftest import WorkerProcess
 from tests.support import task_statuses, wait_for_execution
 
-_buckets = itertools.count()
-
 CONTENT = "hello from the first task"
 
-WORKFLOW = f'''
-import os, tempfile
-from ai_flow.context.project_context import current_project_config
-from ai_flow.model.workflow import Workflow
-from ai_flow.operators.python import PythonOperator
-from ai_flow.plugin_interface.blob_manager_interface import BlobConfig, BlobManagerFactory
-from ai_flow.workflow.workflow import WorkflowPropertyKeys
-
-
-def blob_manager():
-    blob_config = BlobConfig(current_project_config().get(WorkflowPropertyKeys.BLOB))
-    return BlobManagerFactory.create_blob_manager(blob_config.blob_manager_class(),
-                                                  blob_config.blob_manager_config())
-
-
-def produce():
-    path = os.path.join(tempfile.mkdtemp(), "greeting.txt")
-    with open(path, "w") as out:
-        out.write("{CONTENT}")
-    print("uploaded to", blob_manager().upload(local_file_path=path))
-    os.remove(path)
-
-
-def consume():
-    with open(blob_manager().download("greeting.txt", tempfile.mkdtemp())) as file:
-        text = file.read()
-    assert text == "{CONTENT}", text
-    print("downloaded:", text)
-
-
-with Workflow(name="pass_a_file") as workflow:
-    produce_task = PythonOperator(name="produce", python_callable=produce)
-    consume_task = PythonOperator(name="consume", python_callable=consume)
-    consume_task.start_after(produce_task)
-'''
-
-PROJECT = '''
-blob:
-  blob_manager_class: ai_flow_plugins.blob_manager_plugins.s3_blob_manager.S3BlobManager
-  blob_manager_config:
-    bucket: {bucket}
-    root_directory: shared
-    endpoint_url: {endpoint_url}
-    region: us-east-1
-    access_key_id: project-key
-    secret_access_key: project-secret
-'''
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
-
 
 @pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    return s3_server.create_bucket(f"aiflow-stack-{next(_buckets)}").removeprefix("s3://")
-
-
-@pytest.fixture
-def stack_config(stack_config: ServerConfig, s3_server: S3Server, bucket: str, tmp_path: Path,
+def stack_config(stack_config: ServerConfig, s3_server: S3Server, s3_bucket: str, tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> ServerConfig:
     """The stack's configuration with packages in S3, under the server's own credentials."""
-    monkeypatch.setenv("AIFLOW_BLOB_STORE_URI", f"s3://{bucket}/aiflow")
+    monkeypatch.setenv("AIFLOW_BLOB_STORE_URI", f"s3://{s3_bucket}/aiflow")
     monkeypatch.setenv("AIFLOW_BLOB_STORE_OPTIONS", json.dumps(s3_server.options(key="server-key",
                                                                                  secret="server-secret")))
     monkeypatch.setenv("AIFLOW_WORKER_WORK_DIR", str(tmp_path / "worker-host"))
@@ -102,11 +39,11 @@ def stack_config(stack_config: ServerConfig, s3_server: S3Server, bucket: str, t
 
 
 def test_packages_live_in_s3_the_worker_reads_them_there_and_tasks_pass_a_file_through_the_blob_manager(
-    stack: WorkerProcess, stack_config: ServerConfig, s3_server: S3Server, bucket: str, tmp_path: Path
+    stack: WorkerProcess, stack_config: ServerConfig, s3_server: S3Server, s3_bucket: str, tmp_path: Path
 ) -> None:
     project = tmp_path / "project.yaml"
-    project.write_text(PROJECT.format(bucket=bucket, endpoint_url=s3_server.endpoint_url), encoding="utf-8")
-    ops.upload_workflows(write_workflow(tmp_path, WORKFLOW), [str(project)])
+    project.write_text(S3_PROJECT.format(bucket=s3_bucket, endpoint_url=s3_server.endpoint_url), encoding="utf-8")
+    ops.upload_workflows(write_workflow(tmp_path, file_passing_workflow("pass_a_file", CONTENT)), [str(project)])
     snapshot = (ops.list_workflow_snapshots("pass_a_file") or [])[-1]
     store = StoreLocation(stack_config.blob_store_uri, stack_config.blob_store_options).open()
     assert snapshot.uri == store.uri_of(f"packages/{snapshot.content_hash}.zip")
@@ -119,8 +56,8 @@ def test_packages_live_in_s3_the_worker_reads_them_there_and_tasks_pass_a_file_t
     assert task_statuses(execution_id) == {"produce": TaskStatus.SUCCESS, "consume": TaskStatus.SUCCESS}
     consume = next(t for t in ops.list_task_executions(execution_id) or [] if t.task_name == "consume")
     assert f"downloaded: {CONTENT}" in "".join(ops.task_execution_log_lines(consume.id))
-    shared = StoreLocation(f"s3://{bucket}/shared", s3_server.options()).open()
-    assert shared.get("greeting.txt") == CONTENT.encode()
+    shared = StoreLocation(f"s3://{s3_bucket}/shared", s3_server.options()).open()
+    assert shared.get("passed.txt") == CONTENT.encode()
     worker_log = stack.log_file.read_text()
     assert f"package read from the blob store {snapshot.uri}" in worker_log
     assert "server-secret" not in worker_log

@@ -6,8 +6,7 @@ A store that fails answers 503 with a message that names the store but not its c
 from __future__ import annotations
 
 import hashlib
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,20 +16,12 @@ from aiflow.blob_store import StoreLocation
 from tests.blob_servers import S3Server, WebHdfsServer
 from tests.integration.web.conftest import make_package, upload, workflow_source
 
-_buckets = itertools.count()
 SECRET = "s3-secret-of-the-server"
 
 
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
-
-
 @pytest.fixture
-def s3_app(app_factory: Callable[..., Flask], s3_server: S3Server) -> tuple[Flask, StoreLocation]:
-    bucket = s3_server.create_bucket(f"aiflow-web-{next(_buckets)}")
-    location = StoreLocation(f"{bucket}/aiflow", s3_server.options(secret=SECRET))
+def s3_app(app_factory: Callable[..., Flask], s3_server: S3Server, s3_bucket: str) -> tuple[Flask, StoreLocation]:
+    location = StoreLocation(f"s3://{s3_bucket}/aiflow", s3_server.options(secret=SECRET))
     return app_factory(blob_store_uri=location.uri, blob_store_options=dict(location.options)), location
 
 

@@ -24,12 +24,6 @@ from workers.packages import PackageCache, PackageError
 KEY = "packages/abc.zip"
 
 
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
-
-
 @pytest.fixture
 def api(s3_server: S3Server) -> Iterator[SnapshotServer]:
     server = SnapshotServer()
