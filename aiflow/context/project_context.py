@@ -1,7 +1,7 @@
 """The project's configuration, as the spec's ``current_project_config()`` gives it.
 
 Inside a task it is ``project.yaml`` at the top of the workflow's package
-(upload it as an artifact: ``aiflow workflow upload wf.py project.yaml``); its
+(upload it with the workflow: ``aiflow workflow upload wf.py -f project.yaml``); its
 ``blob`` section names the blob manager tasks share files through, with the
 project's own credentials. Elsewhere (a script on a client host) it is the
 ``blob_manager`` section of ``aiflow_client.yaml``, under ``blob``. A task
