@@ -2,11 +2,15 @@
 
 ``import ai_flow.model.workflow`` returns the very module object
 ``aiflow.model.workflow`` (see :mod:`aiflow.aliases`). Any ``ai_flow.<path>``
-maps to ``aiflow.<path>``; nothing is copied.
+maps to ``aiflow.<path>``, except the older API's ``ai_flow.workflow``, which
+is ``aiflow.model``; nothing is copied.
 """
 
 from __future__ import annotations
 
 from aiflow.aliases import install_alias
 
-install_alias("ai_flow", lambda path: f"aiflow.{path}")
+RENAMED = {"workflow": "model", "workflow.workflow": "model.workflow"}
+"""Paths of the older API whose modules live under another name here."""
+
+install_alias("ai_flow", lambda path: f"aiflow.{RENAMED.get(path, path)}")

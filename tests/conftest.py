@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
@@ -18,9 +20,14 @@ from notification.embedded import EmbeddedServer
 from tests.support import free_port, wait_until
 from workers.logs import LogStreams
 
+if TYPE_CHECKING:
+    from tests.blob_servers import S3Server
+
 _ENV_PREFIXES = ("AIFLOW_", "NOTIFICATION_")
-SESSION_THREADS = ("asyncio_",)
-"""Threads that live for the whole session once started: the executor of Playwright's event loop."""
+_buckets = itertools.count()
+SESSION_THREADS = ("asyncio_", "fsspecIO")
+"""Threads that live for the whole session once started: the executor of Playwright's event loop, and the
+event loop of fsspec's asynchronous filesystems (s3fs)."""
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +107,20 @@ def db(tmp_path: Path) -> Iterator[Engine]:
     migrate.init(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on a free port of 127.0.0.1, started once per test module (ask for it in a fixture
+    that a test's first function-scoped fixture depends on, so that it starts before the check of threads)."""
+    from tests.blob_servers import S3Server
+
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    """The name of a new bucket of the S3 server."""
+    return s3_server.create_bucket(f"aiflow-test-{next(_buckets)}").removeprefix("s3://")
+

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from aiflow.blob_store import blob_store_from_uri
+from aiflow.blob_manager.package_store import package_store_location
 from aiflow.config import ServerConfig, load_server_config
 from aiflow.metadata import engine_from_config
 from notification.client import NotificationClient
@@ -47,7 +47,7 @@ def create_app(
         config=config,
         engine=engine,
         bus=bus or _connect_bus(config),
-        blobs=blob_store_from_uri(config.blob_store_uri),
+        blobs=package_store_location(config).open(),
         tokens=tokens,
     )
     services.init_app(app, built)

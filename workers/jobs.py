@@ -21,6 +21,7 @@ import logging
 import os
 import zipfile
 from contextlib import ExitStack
+from dataclasses import replace
 from functools import cached_property, partial
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from celery import Celery, Task
 from celery.signals import worker_init, worker_shutdown
 
 from aiflow.backoff import Outage
-from aiflow.errors import InvalidInputError
+from aiflow.blob_store import BlobStore
+from aiflow.errors import ConfigError, InvalidInputError
 from aiflow.metrics_server import MetricsEndpoint
 from aiflow.model.status import TaskStatus
 from aiflow.notification.task_runtime import TASK_RUNTIME_ENV, TaskRuntime
@@ -115,7 +117,18 @@ class WorkerServices:
     def packages(self) -> PackageCache:
         """This host's cache of snapshots."""
         return PackageCache(self.settings.api_server_address, self.settings.worker_token,
-                            self.settings.work_dir / "snapshots", self.settings.run_retention)
+                            self.settings.work_dir / "snapshots", self.settings.run_retention,
+                            store=self._package_store())
+
+    def _package_store(self) -> BlobStore | None:
+        """The server's package store, if this worker reads it and can open it (else packages come by the API)."""
+        if self.settings.package_store is None:
+            return None
+        try:
+            return self.settings.package_store.open()
+        except ConfigError as exc:
+            logger.warning("Worker: packages come through the API server only: %s", exc)
+            return None
 
     @cached_property
     def metrics(self) -> WorkerMetrics:
@@ -258,7 +271,7 @@ def _supervise(services: WorkerServices, job: StartTask, runtime: TaskRuntime, w
                reports: TryReports, workflow_file: Path, folder: Path) -> Outcome:
     try:
         process = TryProcess.launch(services.fork_server, workflow_file, folder,
-                                    {TASK_RUNTIME_ENV: runtime.to_json()}, log.write)
+                                    {TASK_RUNTIME_ENV: replace(runtime, run_folder=str(folder)).to_json()}, log.write)
     except OSError as exc:
         return Outcome.failed(f"cannot start the task process: {exc}")
     try:

@@ -9,6 +9,12 @@ A try needs two things of its snapshot (docs/contracts.md, section 4):
   ``GET /api/v1/snapshots/<id>``. The try executes that file from the unpacked
   package, so the file sees its own location as ``__file__``.
 
+A worker that reads the server's package store (``worker_reads_blob_store``)
+takes the package straight from it when the snapshot's ``uri`` lies in that
+store and the blob matches the snapshot's ``content_hash``; if the store cannot
+be reached, holds no such blob or holds other bytes, the package comes through
+the API after all.
+
 A snapshot never changes, so each is downloaded once per worker host and kept
 in ``{work_dir}/snapshots/<id>``; workers need no shared filesystem and no
 database. A try holds its snapshot's folder (:mod:`workers.held_paths`) while it
@@ -37,6 +43,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiflow.backoff import Outage
+from aiflow.blob_store import BlobStore
 from aiflow.errors import AIFlowError
 from workers.held_paths import remove_unused_folders, using_folder
 from workers.sweeping import SWEEP_BATCH, ResumableScan
@@ -86,12 +93,14 @@ class CachedSnapshot:
 class PackageCache:
     """Fetches snapshots from the API server at ``server_address`` into ``folder``, once each.
 
-    Snapshots no try has used for ``retention`` are removed by :meth:`sweep`.
+    Packages that lie in ``store`` are read from it directly. Snapshots no try has
+    used for ``retention`` are removed by :meth:`sweep`.
     """
 
     def __init__(self, server_address: str, token: str | None, folder: Path, retention: timedelta,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, store: BlobStore | None = None) -> None:
         self._server = server_address.rstrip("/")
+        self._store = store
         self._token = token
         self._folder = folder
         self._retention = retention.total_seconds()
@@ -120,13 +129,11 @@ class PackageCache:
         return remove_unused_folders(self._scan.batch(limit), self._clock() - self._retention, LOCK_FILE)
 
     def _download(self, snapshot_id: int, target: Path, stop: threading.Event | None) -> None:
-        package, content_hash = self._fetch_when_available(f"/api/v1/snapshots/{snapshot_id}/package", stop)
-        if hashlib.sha256(package).hexdigest() != content_hash:
-            raise PackageError(f"package of snapshot {snapshot_id} does not match its hash {content_hash!r}")
         record = json.loads(self._fetch_when_available(f"/api/v1/snapshots/{snapshot_id}", stop)[0])
         if not record.get("entry"):
             raise PackageError(f"snapshot {snapshot_id} names no workflow file (it predates revision 0004): "
                                "upload the workflow again")
+        package = self._from_store(snapshot_id, record) or self._from_api(snapshot_id, stop)
         self._folder.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{snapshot_id}-", dir=self._folder))
         (staging / PACKAGE_FILE).write_bytes(package)
@@ -138,6 +145,30 @@ class PackageCache:
             shutil.rmtree(staging)  # another job of this host cached it first
             if not target.exists():
                 raise
+
+    def _from_store(self, snapshot_id: int, record: dict[str, object]) -> bytes | None:
+        """The package read from the store, if the snapshot's ``uri`` lies there and its blob has the right hash."""
+        key = self._store.key_of(str(record.get("uri") or "")) if self._store else None
+        if self._store is None or key is None:
+            return None
+        try:
+            package = self._store.get(key)
+        except AIFlowError as exc:
+            logger.info("Worker: snapshot %s: no package from the blob store (%s); asking the API server",
+                        snapshot_id, exc)
+            return None
+        if hashlib.sha256(package).hexdigest() != record.get("content_hash"):
+            logger.warning("Worker: snapshot %s: the blob store's package does not match its hash; asking the "
+                           "API server", snapshot_id)
+            return None
+        logger.info("Worker: snapshot %s: package read from the blob store %s", snapshot_id, self._store.uri_of(key))
+        return package
+
+    def _from_api(self, snapshot_id: int, stop: threading.Event | None) -> bytes:
+        package, content_hash = self._fetch_when_available(f"/api/v1/snapshots/{snapshot_id}/package", stop)
+        if hashlib.sha256(package).hexdigest() != content_hash:
+            raise PackageError(f"package of snapshot {snapshot_id} does not match its hash {content_hash!r}")
+        return package
 
     def _fetch_when_available(self, path: str, stop: threading.Event | None) -> tuple[bytes, str]:
         """:meth:`_fetch`, again after each outage of the API server, until it answers or ``stop`` is set."""

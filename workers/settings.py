@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 
+from aiflow.blob_manager.package_store import package_store_location
+from aiflow.blob_store import StoreLocation
 from aiflow.config import ServerConfig, aiflow_home
 from notification.config import PASSWORD_FILE, notification_home
 from notification.connection import normalize_url, with_password
@@ -25,6 +27,8 @@ class WorkerSettings:
     ``redis_url`` is the event bus and the Celery broker, with the password of
     the embedded server's password file when the configured URL carries none.
     ``metrics_bind_address`` and ``metrics_port`` (0: none) are where the worker serves its metrics.
+    ``package_store`` is the server's package store, which the worker reads packages from directly
+    (``worker_reads_blob_store``; ``None`` when it does not): its credentials are the worker's secrets.
     ``protected_paths`` are what task processes may not see: the homes, the
     work and log folders, and the server's data kept on this host (see
     :func:`server_data`); ``task_user`` and ``task_environment_drop`` are the
@@ -48,11 +52,13 @@ class WorkerSettings:
     metrics_bind_address: str = "127.0.0.1"
     metrics_port: int = 0
     load_timeout: float = 30.0
+    package_store: StoreLocation | None = None
 
     def secrets(self) -> list[str]:
-        """The secrets this worker holds, which no task may see: its token and the Redis password."""
+        """The secrets this worker holds, which no task may see: its token, the Redis password, the store's."""
         password = urlsplit(self.redis_url).password
         found = [self.worker_token, password, unquote(password) if password else None]
+        found += self.package_store.secrets() if self.package_store else []
         return sorted({secret for secret in found if secret})
 
     @classmethod
@@ -78,6 +84,7 @@ class WorkerSettings:
             metrics_bind_address=config.metrics_bind_address,
             metrics_port=config.worker_metrics_port,
             load_timeout=config.workflow_load_timeout,
+            package_store=package_store_location(config) if config.worker_reads_blob_store else None,
         )
 
 
@@ -97,7 +104,6 @@ def server_data(config: ServerConfig) -> list[Path]:
                 and not url.database.startswith("file:"):
             database = Path(url.database).expanduser()
             paths += [database, *(database.with_name(database.name + suffix) for suffix in SQLITE_COMPANIONS)]
-    blob_store = urlsplit(config.blob_store_uri)
-    if blob_store.scheme in ("", "file"):
-        paths.append(Path(blob_store.path if blob_store.scheme else config.blob_store_uri).expanduser())
+    blob_store = package_store_location(config).local_path()
+    paths += [blob_store] if blob_store else []
     return sorted(paths)

@@ -21,5 +21,6 @@ class ClientConfig:
     token: str | None = option(None, "Bearer token sent to the REST API server; none when the server has no tokens.")
     blob_manager: dict[str, Any] = field(
         default_factory=lambda: dict(_DEFAULT_BLOB_MANAGER),
-        metadata={"description": "Where uploaded workflow packages are stored (class and its settings)."},
+        metadata={"description": "The spec's blob manager section (blob_manager_class, blob_manager_config); "
+                  "current_project_config() gives it under 'blob' to code run outside a task."},
     )

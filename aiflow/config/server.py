@@ -66,7 +66,25 @@ class ServerConfig:
     max_upload_bytes: int = option(
         256 * 1024 * 1024, "Largest workflow package accepted, in bytes (packed and unpacked)."
     )
-    blob_store_uri: str = option("{AIFLOW_HOME}/blob", "Folder (or file:// URL) where workflow packages are stored.")
+    blob_store_uri: str = option(
+        "{AIFLOW_HOME}/blob", "Where workflow packages are stored: a folder (or file:// URL), s3://bucket/prefix, "
+        "gs://bucket/prefix, oss://bucket/prefix or webhdfs://host:port/path."
+    )
+    blob_store_options: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "description": "Options of blob_store_uri's filesystem (e.g. key, secret, endpoint_url for s3://); "
+            "without credentials each store reads its usual environment variables. Never logged."
+        },
+    )
+    blob_manager: dict[str, Any] | None = option(
+        None, "The spec's blob manager section ({blob_manager_class, blob_manager_config}) naming a built-in "
+        "blob manager; when given it is the package store, instead of blob_store_uri and blob_store_options."
+    )
+    worker_reads_blob_store: bool = option(
+        True, "Whether workers read a snapshot's package straight from the package store configured here when the "
+        "snapshot lies in it (checking its hash), falling back to the API server when they cannot."
+    )
     workflow_load_timeout: float = option(
         30.0, "Seconds a workflow file may take to load: when uploaded, and on a worker for an execution's tries "
         "(which fail if it takes longer)."

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from aiflow.model.operator import Operator
 
 
+class WorkflowPropertyKeys:
+    """Names of the sections of a project configuration (upstream's ``ai_flow.workflow.workflow``)."""
+
+    BLOB = "blob"
+
+
 class Workflow:
     """A named set of tasks and task rules, declared in a ``with`` block.
 

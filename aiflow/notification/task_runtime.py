@@ -1,7 +1,8 @@
 """The try a task process runs, as its worker describes it in ``AIFLOW_TASK_RUNTIME`` (docs/contracts.md §6).
 
-It names the try and its workflow, the API server's address and the try's token
-(:mod:`aiflow.try_token`): the one credential a task holds. It holds no Redis URL or password.
+It names the try and its workflow, the API server's address, the try's token
+(:mod:`aiflow.try_token`): the one credential a task holds, and the run folder the
+package is unpacked in. It holds no Redis URL or password.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class TaskRuntime:
     task_name: str
     task_execution_id: int
     try_number: int
+    run_folder: str = ""
 
     def to_json(self) -> str:
         """Return the value of :data:`TASK_RUNTIME_ENV` that describes this try."""

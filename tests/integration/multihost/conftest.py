@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,12 @@ def worker_name(host: Host) -> str:
 class Deployment:
     """The Procfile's processes on the hosts of ``network``, configured by files in each host's homes."""
 
-    def __init__(self, network: Network, commands: Mapping[str, list[str]]) -> None:
+    def __init__(self, network: Network, commands: Mapping[str, list[str]],
+                 settings: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.network = network
         self.commands = commands
+        self.settings = settings or {}
+        """Keys of ``aiflow_server.yaml`` to add, by host name."""
         self.a = network["a"]
         self.address = f"http://{self.a.address}:{API_PORT}"
         self.admin_token = secrets.token_urlsafe(16)
@@ -122,6 +126,7 @@ class Deployment:
             "api_tokens": {"operator": {"token_sha256": hash_token(self.admin_token), "role": "admin"},
                            "workers": {"token_sha256": hash_token(self.worker_token), "role": "worker"}},
             **HEARTBEAT,
+            **self.settings.get("a", {}),
         })
 
     def _configure_worker(self, host: Host) -> None:
@@ -131,6 +136,7 @@ class Deployment:
             "api_server_address": self.address,
             "worker_token": self.worker_token,
             **HEARTBEAT,
+            **self.settings.get(host.name, {}),
         })
 
     def _environment(self, host: Host) -> dict[str, str]:
@@ -189,15 +195,24 @@ def network(tmp_path: Path) -> Iterator[Network]:
         yield hosts
 
 
-@pytest.fixture
-def deployment(network: Network, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    """The Procfile's processes running on the hosts; ``aiflow.ops`` talks to host ``a`` as the operator."""
+@contextmanager
+def deployed(network: Network, monkeypatch: pytest.MonkeyPatch,
+             settings: Mapping[str, Mapping[str, Any]] | None = None) -> Iterator[Deployment]:
+    """Run the Procfile's processes on the hosts, with ``settings`` added by host; ``aiflow.ops`` talks to host
+    ``a`` as the operator."""
     commands = procfile_commands()
     assert set(commands) - OPTIONAL == set(PLACES), f"the Procfile names processes the test does not place: {commands}"
-    running = Deployment(network, commands)
+    running = Deployment(network, commands, settings)
     monkeypatch.setenv("AIFLOW_SERVER_ADDRESS", running.address)
     monkeypatch.setenv("AIFLOW_TOKEN", running.admin_token)
     try:
         yield running.start()
     finally:
         running.close()
+
+
+@pytest.fixture
+def deployment(network: Network, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
+    """The Procfile's processes running on the hosts with the default settings."""
+    with deployed(network, monkeypatch) as running:
+        yield running

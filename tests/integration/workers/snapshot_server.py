@@ -17,11 +17,15 @@ _ROUTE = re.compile(r"^/api/v1/snapshots/(\d+)(/package)?$")
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the server holds of one snapshot; ``content_hash`` is sent as given (a test may lie)."""
+    """What the server holds of one snapshot; ``content_hash`` is sent as given (a test may lie).
+
+    ``uri`` is where the snapshot's record says its package is stored (empty: it says nothing).
+    """
 
     package: bytes
     entry: str
     content_hash: str
+    uri: str = ""
 
 
 class SnapshotServer:
@@ -41,10 +45,11 @@ class SnapshotServer:
         """The base URL to configure as ``api_server_address``."""
         return f"http://127.0.0.1:{self._http.server_address[1]}"
 
-    def add(self, snapshot_id: int, package: bytes, entry: str, content_hash: str | None = None) -> None:
+    def add(self, snapshot_id: int, package: bytes, entry: str, content_hash: str | None = None,
+            uri: str = "") -> None:
         """Serve a snapshot whose workflow file is ``entry``; ``content_hash`` defaults to the package's SHA-256."""
         digest = content_hash or hashlib.sha256(package).hexdigest()
-        self.snapshots[snapshot_id] = Snapshot(package, entry, digest)
+        self.snapshots[snapshot_id] = Snapshot(package, entry, digest, uri)
 
     def start(self) -> None:
         self._thread.start()
@@ -71,7 +76,8 @@ class SnapshotServer:
                     server.packages_flow.wait()
                     self._send(200, snapshot.package, "application/zip", snapshot.content_hash)
                 else:
-                    record = {"id": int(match.group(1)), "entry": snapshot.entry}
+                    record = {"id": int(match.group(1)), "entry": snapshot.entry, "uri": snapshot.uri,
+                              "content_hash": snapshot.content_hash}
                     self._send(200, json.dumps(record).encode(), "application/json")
 
             def _send(self, code: int, body: bytes, content_type: str, content_hash: str | None = None) -> None:

@@ -19,12 +19,13 @@ def test_the_runtime_names_the_api_server_and_holds_the_tries_token_only(
     job = jobs.start("keep_runtime", task_execution_id=61)
     wait_for_status(bus, job, "SUCCESS")
 
-    kept = (Path(server_config.worker_work_dir) / "runs" / str(job.workflow_execution_id) / "runtime.json").read_text()
+    run_folder = Path(server_config.worker_work_dir) / "runs" / str(job.workflow_execution_id)
+    kept = (run_folder / "runtime.json").read_text()
     runtime = json.loads(kept)
     assert runtime == {
         "api_address": snapshot_server.address, "try_token": try_token_of(job), "namespace": "default",
         "workflow_name": job.workflow_name, "workflow_execution_id": job.workflow_execution_id,
-        "task_name": "keep_runtime", "task_execution_id": 61, "try_number": 1,
+        "task_name": "keep_runtime", "task_execution_id": 61, "try_number": 1, "run_folder": str(run_folder),
     }
     assert "redis" not in kept
     logs = worker.log_file.read_text() + log_path(Path(server_config.log_dir), job).read_text()

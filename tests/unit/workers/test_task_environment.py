@@ -96,3 +96,30 @@ def test_tasks_may_not_see_the_homes_the_work_and_log_folders_nor_the_server_dat
     }
     assert server_data(ServerConfig(metadata_backend_uri="sqlite://", state_backend_uri="mysql://h/s",
                                     blob_store_uri="s3://bucket")) == []
+
+
+def test_a_local_blob_manager_section_protects_its_folder() -> None:
+    config = ServerConfig(blob_manager={
+        "blob_manager_class": "ai_flow_plugins.blob_manager_plugins.local_blob_manager.LocalBlobManager",
+        "blob_manager_config": {"root_directory": "/srv/packages"}})
+
+    assert Path("/srv/packages") in server_data(config)
+
+
+def test_the_credentials_of_the_package_store_a_worker_reads_are_its_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret-7")
+    config = ServerConfig(blob_store_uri="s3://bucket/aiflow",
+                          blob_store_options={"key": "id-1", "client_kwargs": {"aws_session_token": "tok-2"},
+                                              "endpoint_url": "http://s3.internal"})
+
+    reading = WorkerSettings.from_config(config, notification_dir=tmp_path)
+    not_reading = WorkerSettings.from_config(replace(config, worker_reads_blob_store=False), tmp_path)
+
+    assert {"id-1", "tok-2", "env-secret-7"} <= set(reading.secrets())
+    assert "http://s3.internal" not in reading.secrets()
+    kept, for_secret = task_environment({"AWS_SECRET_ACCESS_KEY": "env-secret-7", "HOME": "/root"}, "",
+                                        reading.secrets())
+    assert kept == {"HOME": "/root"} and for_secret == ["AWS_SECRET_ACCESS_KEY"]
+    assert not_reading.package_store is None and "id-1" not in not_reading.secrets()
