@@ -171,7 +171,7 @@ def test_the_runtime_never_shows_its_token(api: Api) -> None:
     assert api.runtime.try_token not in repr(api.runtime)
     assert set(json.loads(api.runtime.to_json())) == {
         "api_address", "try_token", "namespace", "workflow_name", "workflow_execution_id", "task_name",
-        "task_execution_id", "try_number",
+        "task_execution_id", "try_number", "run_folder",
     }
 
 
