@@ -39,10 +39,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from billiard.util import set_pdeathsig
-
 from aiflow.sandbox import landlock
 from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
+from aiflow.sandbox.privileges import set_parent_death_signal
 from workers.runtime import child
 from workers.runtime.children import ChildExits
 from workers.runtime.forkserver import FD_COUNT, MAX_REQUEST_BYTES, ForkRequest
@@ -71,7 +70,7 @@ def serve(link: socket.socket, prepared: PreparedJail, parent: int, user_environ
         link.sendall(RETIRE)
         server = _Server(link, Failed(error), first.workflow_file, nested_domains=False)
     else:
-        set_pdeathsig(signal.SIGTERM)  # a change of user cleared it
+        set_parent_death_signal(signal.SIGTERM)  # a change of user cleared it
         if os.getppid() != parent:
             return 1  # the fork server ended meanwhile
         sys.path[0] = str(first.folder)
@@ -163,7 +162,7 @@ class _Server:
         for other in self._tries.values():
             other.close()
         os.setsid()
-        set_pdeathsig(signal.SIGTERM)
+        set_parent_death_signal(signal.SIGTERM)
         if os.getppid() != server:
             return 1  # the server ended before the signal was armed
         os.dup2(output, 1)

@@ -44,8 +44,6 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from billiard.util import set_pdeathsig
-
 from aiflow.sandbox import privileges
 from workers.runtime.children import ChildExits
 from workers.runtime.confinement import TaskConfinement
@@ -230,7 +228,7 @@ def _spare(link: socket.socket, server: int, jail: TryJail, load_timeout: float)
     from workers.runtime import child, workflow_server  # preloaded by the server
 
     os.setsid()
-    set_pdeathsig(signal.SIGTERM)
+    privileges.set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != server:
         return 1  # the server ended before the signal was armed
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # line-buffered, as the log reads lines
@@ -246,7 +244,7 @@ def main(argv: list[str]) -> int:
     ``argv[4]`` is the seconds a workflow file may take to load.
     """
     control, parent = socket.socket(fileno=int(argv[1])), int(argv[2])
-    set_pdeathsig(signal.SIGTERM)
+    privileges.set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != parent:
         return 1  # the worker process died before the signal was armed
     privileges.forbid_tracing()  # first: the exec made this process dumpable again
