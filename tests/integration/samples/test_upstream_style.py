@@ -2,7 +2,9 @@
 
 The files (see ``upstream_style/README.md``) find their jars with ``expand_env_var('${FLINK_HOME}/...')``
 and their commands on the ``PATH``. Here ``FLINK_HOME`` and ``SPARK_HOME`` are unset and no directory of
-the ``PATH`` holds ``flink`` or ``spark-submit``.
+the ``PATH`` holds ``flink`` or ``spark-submit``. Upstream's own sample files are not in this repository;
+with ``AIFLOW_UPSTREAM_SAMPLES`` naming the ``samples`` folder of a checkout of upstream AIFlow, the
+same test also runs them, unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from aiflow.model.status import TaskStatus
 from tests.integration.samples.conftest import SampleStack, log_of, runs_of, wait_for
 
 UPSTREAM_STYLE = Path(__file__).resolve().parent / "upstream_style"
+UPSTREAM_SAMPLES = os.environ.get("AIFLOW_UPSTREAM_SAMPLES")
 COMMANDS = ("flink", "spark-submit")
+
+
+def upstream(file: str, workflow: str, task: str, command: str) -> object:
+    """A case of one of upstream's own sample files, run where ``AIFLOW_UPSTREAM_SAMPLES`` names them."""
+    return pytest.param(Path(UPSTREAM_SAMPLES or ".", file), workflow, task, command, id=f"upstream-{command}",
+                        marks=pytest.mark.skipif(not UPSTREAM_SAMPLES, reason="upstream's own samples are not "
+                                                 "in this repository: set AIFLOW_UPSTREAM_SAMPLES to run them"))
 
 
 @pytest.fixture
@@ -33,14 +43,17 @@ def sample_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("file", "workflow", "task", "command"),
     [
-        ("flink_example.py", "upstream_style_flink", "word-count", "flink"),
-        ("spark_example.py", "upstream_style_spark", "spark-pi", "spark-submit"),
+        (UPSTREAM_STYLE / "flink_example.py", "upstream_style_flink", "word-count", "flink"),
+        (UPSTREAM_STYLE / "spark_example.py", "upstream_style_spark", "spark-pi", "spark-submit"),
+        upstream("flink_operator/flink_run_example.py", "flink_workflow", "flink-batch-task", "flink"),
+        upstream("spark_operator/spark_submit_example.py", "spark_workflow", "spark-submit-example-task",
+                 "spark-submit"),
     ],
 )
 def test_the_first_task_fails_saying_the_command_is_missing(
-    sample_stack: SampleStack, file: str, workflow: str, task: str, command: str
+    sample_stack: SampleStack, file: Path, workflow: str, task: str, command: str
 ) -> None:
-    uploaded = ops.upload_workflows(str(UPSTREAM_STYLE / file))
+    uploaded = ops.upload_workflows(str(file))
     assert [w.name for w in uploaded] == [workflow]
 
     execution_id = ops.start_workflow_execution(workflow)
