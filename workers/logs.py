@@ -47,6 +47,9 @@ STREAM_QUEUE_LINES = 10_000
 PIPELINE_LINES = 1_000
 """Lines sent in one round trip at most."""
 
+LINGER_S = 0.002
+"""How long the sender waits after a line for more, so that busy workers send many per round trip."""
+
 CLOSE_WAIT_S = 5.0
 """How long a worker shutting down waits for its queued lines to reach Redis."""
 
@@ -126,6 +129,8 @@ class LogStreams:
             items = [self._queue.get(timeout=wait)]
         except queue.Empty:
             items = []
+        if items and not self._closed.is_set():
+            self._closed.wait(LINGER_S)  # lines of other tries come meanwhile: one round trip for them all
         while len(items) < PIPELINE_LINES and not self._queue.empty():
             items.append(self._queue.get_nowait())
         self._completions += [(stream, done) for stream, _, done in items if done is not None]
