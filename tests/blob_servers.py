@@ -209,27 +209,28 @@ def _handler(server: WebHdfsServer) -> type[BaseHTTPRequestHandler]:
             self._empty(201)
 
         def _post_append(self, path: str, params: dict[str, str], body: bytes) -> None:
-            file = server.local(path)
-            if not file.is_file():
-                self._missing(path)
-            elif params.get("datanode") != "true":
-                self._redirect(path, params)
-            else:
+            if (file := self._on_datanode(path, params)) is not None:
                 with file.open("ab") as out:
                     out.write(body)
                 self._empty(200)
 
         def _get_open(self, path: str, params: dict[str, str], body: bytes) -> None:
+            if (file := self._on_datanode(path, params)) is not None:
+                data = file.read_bytes()
+                offset = int(params.get("offset", 0))
+                length = int(params.get("length", len(data)))
+                self._bytes(data[offset:offset + length])
+
+        def _on_datanode(self, path: str, params: dict[str, str]) -> Path | None:
+            """The existing file at ``path`` once the request reached the "datanode"; else answered here."""
             file = server.local(path)
             if not file.is_file():
                 self._missing(path)
             elif params.get("datanode") != "true":
                 self._redirect(path, params)
             else:
-                data = file.read_bytes()
-                offset = int(params.get("offset", 0))
-                length = int(params.get("length", len(data)))
-                self._bytes(data[offset:offset + length])
+                return file
+            return None
 
         def _delete_delete(self, path: str, params: dict[str, str], body: bytes) -> None:
             target = server.local(path)
