@@ -1,4 +1,4 @@
-"""Redis, then the database, away for 10 s each while executions run: nothing exits, every task runs once.
+"""Redis, then the database, away for 10 s each while executions run: nothing exits, each task runs once, logs complete.
 
 Every process of the stack (API server, scheduler, worker) reaches Redis through a
 :class:`~tests.faults.TcpProxy`; cutting it drops every connection and refuses new ones, as a
@@ -200,4 +200,7 @@ def test_redis_then_the_database_away_for_10_s_each_while_executions_run(
             for row in task_rows(engine)]
     assert sorted(runs) == sorted((e, t, 1, 1, "SUCCESS") for e in started for t in TASKS)
     assert sorted(effects.read_text().split()) == sorted(f"{w}.{t}" for w in WORKFLOWS for t in TASKS)
+    for row in task_rows(engine):  # marked complete even if the try ended while Redis was away
+        wait_until(lambda row=row: stack.api.ok("GET", f"/task-executions/{row.id}/logs")["finished"], timeout=15,
+                   message=f"the log of task execution {row.id} to be complete")
     assert stack.dead() == []
