@@ -197,11 +197,11 @@ def start_task(services: WorkerServices, job: StartTask, try_token: str = "", wo
             logger.info("Task %s: already claimed; this delivery does nothing", job.describe())
             return
         crash_point(CLAIMED, job.try_number)
-        services.sweeper.sweep_if_due()
         heartbeat = Heartbeat(services.redis, settings.keys, job.task_execution_id, job.try_number,
                               settings.heartbeat_interval, settings.heartbeat_timeout, watch.event.set)
-        heartbeat.start()
+        heartbeat.start()  # at once: the claim's beat lasts one time-out, whatever the worker does next
         try:
+            services.sweeper.sweep_if_due()
             runtime = TaskRuntime(settings.api_server_address, try_token, job.namespace, job.workflow_name,
                                   job.workflow_execution_id, job.task_name, job.task_execution_id, job.try_number)
             reports = TryReports(services.bus, job, worker, partial(services.metrics.reported, job))
