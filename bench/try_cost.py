@@ -69,7 +69,7 @@ def fork_server_tries(folder: Path, tries: int) -> tuple[float, float]:
         runtime = TaskRuntime("http://127.0.0.1:9", "", "default", "fan", 1, f"t{number % tries}", number, 1)
         process = TryProcess.launch(server, workflow_file, folder, {TASK_RUNTIME_ENV: runtime.to_json()},
                                     lambda line: None)
-        if process.finish() != 0 or process.outcome is None or process.outcome.error:
+        if process.finish() != 0 or process.outcome is not None and process.outcome.error:
             raise RuntimeError(f"try {number} failed: {process.outcome}")
 
     try:

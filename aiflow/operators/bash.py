@@ -21,5 +21,9 @@ class BashOperator(ProcessOperator):
         super().__init__(name, **kwargs)
         self.bash_command = bash_command
 
+    def command_line(self) -> list[str]:
+        """The argument vector of the task's process."""
+        return ["bash", "-c", self.bash_command]
+
     def launch(self, context: Context) -> ChildProcess:
-        return run_command(["bash", "-c", self.bash_command])
+        return run_command(self.command_line())

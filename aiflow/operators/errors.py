@@ -15,3 +15,13 @@ class TaskFailedError(AIFlowError):
 
 class TaskTimeoutError(AIFlowError, TimeoutError):
     """The task's work was still running when the wait timed out."""
+
+
+def exit_code_error(task_name: str, exit_code: int) -> str:
+    """Why task ``task_name`` failed when its process exited with ``exit_code`` (negative: a signal)."""
+    return f"Task {task_name!r} failed with exit code {exit_code}"
+
+
+def start_error(task_name: str, error: OSError) -> str:
+    """Why task ``task_name`` failed when its process could not be started."""
+    return f"Task {task_name!r} could not start: {error}"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiflow.model.operator import AIFlowOperator
-from aiflow.operators.errors import TaskFailedError, TaskTimeoutError
+from aiflow.operators.errors import TaskFailedError, TaskTimeoutError, exit_code_error, start_error
 from aiflow.operators.job_tracking import StatusQuery, follow_job
 from aiflow.operators.process import STOP_GRACE_PERIOD, ChildProcess, LineHandler, log_line, run_command
 
@@ -60,7 +60,7 @@ class ProcessOperator(AIFlowOperator):
         try:
             self._process = self.launch(context)
         except OSError as err:
-            raise TaskFailedError(f"Task {self.name!r} could not start: {err}") from err
+            raise TaskFailedError(start_error(self.name, err)) from err
 
     def await_termination(self, context: Context, timeout: float | None = None) -> None:
         """Wait for the process to exit, then for the job it left running (see :meth:`status_query`).
@@ -76,8 +76,7 @@ class ProcessOperator(AIFlowOperator):
         if exit_code is None:
             raise TaskTimeoutError(f"Task {self.name!r} still runs after {timeout} seconds")
         if exit_code != 0:
-            message = f"Task {self.name!r} failed with exit code {exit_code}"
-            raise TaskFailedError(message, exit_code)
+            raise TaskFailedError(exit_code_error(self.name, exit_code), exit_code)
         query = self.status_query()
         if query is not None:
             follow_job(self.name, query, self.run_control_command, stopped, deadline)

@@ -10,6 +10,13 @@ then ``await_termination(context)``. It reports to its supervisor on the
 message pipe (see :mod:`workers.runtime.messages`), then exits at once
 (``os._exit``): threads the operator left running are not waited for.
 
+A plain :class:`~aiflow.operators.bash.BashOperator` (that class itself, not a
+subclass) needs none of that: the process becomes its ``bash`` command
+(:func:`become`, prepared by :func:`command_of` before the fork), whose
+exit code is the outcome. That spares each
+try a Python process that would only wait for ``bash``, and the memory pages
+it would copy from the workflow server (half of a no-op try's cost).
+
 SIGTERM calls ``operator.stop(context)``; it is sent by the supervisor to stop
 the try, and by the kernel when the workflow server dies (which it does with
 the fork server and the worker process), so a lost worker never leaves its
@@ -18,12 +25,16 @@ tasks running.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -32,7 +43,9 @@ from aiflow.loader.collect import execute_workflow_file, top_level_workflows
 from aiflow.model.operator import AIFlowOperator
 from aiflow.model.status import TaskStatus
 from aiflow.model.workflow import Workflow
-from aiflow.notification.notification_client import TaskRuntime  # loads the client before the fork server forks
+from aiflow.notification.notification_client import TASK_RUNTIME_ENV, TaskRuntime  # loaded before the server forks
+from aiflow.operators.bash import BashOperator
+from aiflow.operators.errors import start_error
 from aiflow.operators.process import TASK_OUTPUT_LOGGER
 from workers.runtime.context import TaskExecutionContext
 from workers.runtime.messages import Outcome, Started
@@ -77,7 +90,7 @@ def run(loaded: Loaded, workflow_file: Path, runtime: TaskRuntime, messages: Tex
         return Outcome.failed(f"cannot load task {runtime.task_name!r}: {exc}")
     context = TaskExecutionContext(workflow, runtime)
     stopper = StopOnSigterm(operator, context)
-    messages.write(Started(operator.timeout.total_seconds() if operator.timeout else None).to_line())
+    messages.write(Started(_timeout_of(operator)).to_line())
     if stopper.requested:
         return Outcome.failed("stopped before it started")
     try:
@@ -88,6 +101,74 @@ def run(loaded: Loaded, workflow_file: Path, runtime: TaskRuntime, messages: Tex
         traceback.print_exc()
         return Outcome.failed(str(exc) or type(exc).__name__)
     return Outcome(TaskStatus.SUCCESS)
+
+
+@dataclass(frozen=True)
+class Command:
+    """The program a try becomes (see :func:`command_of`), all made ready before the try's process is forked."""
+
+    task_name: str
+    path: str
+    argv: list[str]
+    env: dict[bytes, bytes]
+    started: bytes
+    """The :class:`Started` message announcing it."""
+
+
+def command_of(loaded: Loaded, env: Mapping[str, str]) -> Command | None:
+    """The command of the try that ``env`` (added to this process's environment) describes, if it has one.
+
+    Only a plain :class:`BashOperator` has one: a subclass may change how it starts or stops.
+    """
+    try:
+        runtime = TaskRuntime(**json.loads(env[TASK_RUNTIME_ENV]))
+    except (KeyError, TypeError, ValueError):
+        return None  # the try's own process reports the error
+    workflow = loaded.workflows.get(runtime.workflow_name)
+    operator = workflow.tasks.get(runtime.task_name) if workflow else None
+    if type(operator) is not BashOperator:
+        return None
+    full_env = {**os.environ, **env}
+    argv = operator.command_line()
+    started = Started(_timeout_of(operator), command=True, grace_period=operator.stop_grace_period)
+    return Command(operator.name, _find_program(argv[0], full_env.get("PATH", os.defpath)), argv,
+                   {os.fsencode(name): os.fsencode(value) for name, value in full_env.items()},
+                   started.to_line().encode())
+
+
+def become(command: Command, messages: int) -> int:
+    """In the try's process: announce ``command`` on ``messages`` and execute it; return only if that failed.
+
+    The command starts as ``subprocess`` would start it: stdin from ``/dev/null``, no file descriptor
+    but its output, the signals Python ignores back to their defaults.
+    """
+    os.write(messages, command.started)
+    os.set_inheritable(messages, False)  # its end tells the supervisor that the command runs
+    os.closerange(3, messages)
+    os.closerange(messages + 1, _MAX_FD)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    for signum in (signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        os.execve(command.path, command.argv, command.env)
+    except OSError as err:
+        os.write(messages, Outcome.failed(start_error(command.task_name, err)).to_line().encode())
+    return 0
+
+
+_MAX_FD = os.sysconf("SC_OPEN_MAX")
+
+
+@functools.lru_cache(maxsize=16)
+def _find_program(name: str, path: str) -> str:
+    """Where ``name`` is on ``path`` (``name`` itself when it is nowhere: executing it then fails, saying so)."""
+    return shutil.which(name, path=path) or name
+
+
+def _timeout_of(operator: AIFlowOperator) -> float | None:
+    return operator.timeout.total_seconds() if operator.timeout else None
 
 
 def find_workflow(loaded: Loaded, path: Path, name: str) -> Workflow:

@@ -7,6 +7,8 @@ import select
 import signal
 from collections.abc import Iterator
 
+from aiflow.operators.process import signal_group
+
 
 class ChildExits:
     """A pipe that SIGCHLD makes readable, to register in the server's poll; :meth:`reap` collects the exits."""
@@ -22,7 +24,11 @@ class ChildExits:
         return self._read
 
     def reap(self) -> Iterator[tuple[int, int]]:
-        """Yield ``(pid, exit code)`` (negative: the signal that killed it) of every child that has exited."""
+        """Yield ``(pid, exit code)`` (negative: the signal that killed it) of every child that has exited.
+
+        Each child leads a process group: what it left running there is killed before it is reaped
+        (so that the group's id cannot have been reused meanwhile).
+        """
         try:
             while os.read(self._read, 512):
                 pass
@@ -30,12 +36,14 @@ class ChildExits:
             pass
         while True:
             try:
-                pid, wait_status = os.waitpid(-1, os.WNOHANG)
+                exited = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 return
-            if pid == 0:
+            if exited is None:
                 return
-            yield pid, os.waitstatus_to_exitcode(wait_status)
+            signal_group(exited.si_pid, signal.SIGKILL)
+            _, wait_status = os.waitpid(exited.si_pid, 0)
+            yield exited.si_pid, os.waitstatus_to_exitcode(wait_status)
 
     def forget(self) -> None:
         """In a new child: back to default signal handling, without the server's pipe."""

@@ -4,10 +4,12 @@ The loop wakes at least every :data:`TICK` seconds while the child lives. A
 stop (its :class:`~threading.Event` is set by the try's stop watch or heartbeat) or a
 time-out sends SIGTERM to the child's process group (the child calls
 ``operator.stop``); if the child still lives :data:`STOP_GRACE_PERIOD` seconds
-later, it and all its descendants are killed. How the try ended is then:
+later (the operator's own grace period for a child that became the task's
+command), it and all its descendants are killed. How the try ended is then:
 
 * STOPPED after a stop, FAILED with a time-out error after a time-out;
 * otherwise what the child reported (SUCCESS, or FAILED with the error);
+* for a child that became the command, SUCCESS when it exited 0;
 * FAILED with the signal or exit code when the child died without reporting (or when its
   fork server died, so that its exit went unseen).
 """
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiflow.model.status import TaskStatus
+from aiflow.operators.errors import exit_code_error
 from workers.crash_points import STOPPING, crash_point
 from workers.runtime.messages import Outcome
 from workers.runtime.try_process import TryProcess
@@ -77,7 +80,8 @@ class Supervisor:
 
     def _decide_ending(self) -> _Ending | None:
         """Begin ending the try when a stop came or its time is up."""
-        timeout = self._process.started.timeout if self._process.started else None
+        started = self._process.started
+        timeout = started.timeout if started else None
         if self._stop.is_set():
             crash_point(STOPPING, self._try_number)
             outcome = Outcome(TaskStatus.STOPPED)
@@ -86,7 +90,8 @@ class Supervisor:
         else:
             return None
         self._process.terminate()
-        return _Ending(outcome, self._clock() + self._grace_period)
+        grace_period = started.grace_period if started and started.grace_period is not None else self._grace_period
+        return _Ending(outcome, self._clock() + grace_period)
 
     def _reported(self, exit_code: int | None) -> Outcome:
         """The child's own report, or the failure its death means."""
@@ -94,6 +99,9 @@ class Supervisor:
             return self._process.outcome
         if exit_code is None:
             return Outcome.failed("the task process was lost: its fork server ended before it")
+        if self._process.started is not None and self._process.started.command:
+            return Outcome(TaskStatus.SUCCESS) if exit_code == 0 else Outcome.failed(
+                exit_code_error(self._task_name, exit_code))
         if exit_code < 0:
             return Outcome.failed(f"the task process was killed by {signal.Signals(-exit_code).name}")
         return Outcome.failed(f"the task process ended with exit code {exit_code} without reporting an outcome")

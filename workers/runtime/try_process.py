@@ -73,8 +73,9 @@ class TryProcess:
         signal_group(self.pid, signal.SIGTERM)
 
     def kill(self) -> None:
-        """SIGKILL the child's process group and the groups of all its descendants."""
-        for pid in [self.pid, *descendants(self.pid)]:
+        """SIGKILL the child's process group (even once the child is gone) and the groups of all its descendants."""
+        signal_group(self.pid, signal.SIGKILL)
+        for pid in descendants(self.pid):
             try:
                 signal_group(os.getpgid(pid), signal.SIGKILL)
             except ProcessLookupError:

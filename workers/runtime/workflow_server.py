@@ -23,7 +23,9 @@ a try's environment reaches only its own process.
 The fork server ends a server by closing its link (idle, or to make room):
 the server forks the requests still in the link, then exits once its last try
 has ended. It dies with the fork server (a parent-death signal), and its tries
-die with it.
+die with it: it passes that SIGTERM on to each try's process group, and they
+have a parent-death signal of their own. It kills what a try left running in
+its group once the try has exited.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiflow.operators.process import signal_group
 from aiflow.sandbox import landlock
 from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
 from aiflow.sandbox.privileges import set_parent_death_signal
@@ -106,11 +109,25 @@ class _Server:
         self._link = link
         self._state = state
         self._workflow_file = workflow_file
-        self._nested_domains = nested_domains
+        self._scopes = landlock.Ruleset(landlock.SCOPES_ABI, tcp=False, scopes=landlock.SCOPE_SIGNAL, fs=False) \
+            if nested_domains else None
+        """The ruleset of each try's own Landlock domain, made once."""
         self._tries: dict[int, socket.socket] = {}
         self._poller = select.poll()
         self._exits = ChildExits(self._poller)
         self._poller.register(link, select.POLLIN)
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        """Pass the SIGTERM on to every try's process group, then die of it.
+
+        A try that became its command (:func:`~workers.runtime.child.become_command`) has no Python
+        left to stop what the command started; its group ends with it this way.
+        """
+        for pid in self._tries:
+            signal_group(pid, signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def serve(self) -> int:
         """Fork the tries of the requests that come until the link ends, then wait for them; the exit code."""
@@ -141,19 +158,54 @@ class _Server:
         """Fork the process of the try that ``message`` (a :class:`ForkRequest`) and its pipes ``fds`` describe."""
         output, messages, status_fd = fds
         status = socket.socket(fileno=status_fd)
-        server = os.getpid()
+        server, request = os.getpid(), ForkRequest.from_bytes(message)
+        command = child.command_of(self._state.loaded, request.env) if isinstance(self._state, Ready) else None
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])  # the child must not run the server's handler
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                code = self._run_try(ForkRequest.from_bytes(message), output, messages, status, server)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+                if command is not None:
+                    code = self._become(command, output, messages, status, server)
+                else:
+                    code = self._run_try(request, output, messages, status, server)
             except BaseException:
                 traceback.print_exc()  # to the try's log once its output is set up, else to the worker's
             finally:
                 os._exit(code)
+        self._tries[pid] = status
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
         os.close(output)
         os.close(messages)
-        self._tries[pid] = status
+
+    def _set_up(self, output: int, status: socket.socket, server: int) -> bool:
+        """In the try's process: lead a session, die with the server, write to ``output``, enter a Landlock
+        domain of its own, announce itself on ``status``; False if the server ended meanwhile."""
+        os.setsid()
+        set_parent_death_signal(signal.SIGTERM)
+        if os.getppid() != server:
+            return False  # the server ended before the signal was armed
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        if self._scopes is not None:
+            self._scopes.enforce()  # its siblings and the server are outside: it cannot signal them
+        with status:
+            status.sendall(f"pid {os.getpid()}".encode())
+        return True
+
+    def _become(self, command: child.Command, output: int, messages: int, status: socket.socket, server: int) -> int:
+        """In the try's process: set it up as :meth:`_set_up` does, then become ``command``; an exit code if it failed.
+
+        As little Python as possible runs here: every memory page it touched would be copied from the server's.
+        """
+        if not self._set_up(output, status, server):
+            return 1
+        assert isinstance(self._state, Ready)
+        os.write(1, self._state.preamble)
+        return child.become(command, messages)
 
     def _run_try(self, request: ForkRequest, output: int, messages: int, status: socket.socket, server: int) -> int:
         """In the try's process: lead a session, take the try's output and environment, run it; the exit code."""
@@ -161,18 +213,10 @@ class _Server:
         self._link.close()
         for other in self._tries.values():
             other.close()
-        os.setsid()
-        set_parent_death_signal(signal.SIGTERM)
-        if os.getppid() != server:
-            return 1  # the server ended before the signal was armed
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        os.close(output)
-        if self._nested_domains:
-            with landlock.Ruleset(landlock.SCOPES_ABI, tcp=False, scopes=landlock.SCOPE_SIGNAL, fs=False) as own:
-                own.enforce()  # its siblings and the server are outside: it cannot signal them
-        with status:
-            status.sendall(f"pid {os.getpid()}".encode())
+        if not self._set_up(output, status, server):
+            return 1
+        if self._scopes is not None:
+            self._scopes.close()
         if isinstance(self._state, Failed):
             print(f"[aiflow] the task process could not confine itself, so the task did not run: "
                   f"{self._state.error}", flush=True)

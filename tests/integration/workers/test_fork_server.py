@@ -64,8 +64,20 @@ def test_task_process_leads_its_own_session_and_a_stop_ends_its_work(
 
     assert os.getsid(process.pid) == process.pid
     process.terminate()
-    assert process.finish() == 0  # it stopped its operator and reported
+    assert process.finish() == -signal.SIGTERM  # the process became the Bash command, which the stop ended
+    assert process.started is not None and process.started.command
     assert not sleeping_processes()
+
+
+def test_what_a_bash_command_leaves_running_ends_when_it_exits(
+    server: ForkServer, tmp_path: Path, package: bytes
+) -> None:
+    lines: list[str] = []
+    process = launch(server, tmp_path / "run", "leaves_a_child", package, lines)
+
+    assert process.finish() == 0
+    assert "left" in lines
+    wait_until(lambda: not sleeping_processes(), timeout=5, message="the background sleep to end")
 
 
 def test_task_process_killed_by_a_signal_is_reported_so_and_the_server_serves_on(
@@ -79,11 +91,12 @@ def test_task_process_killed_by_a_signal_is_reported_so_and_the_server_serves_on
     assert launch(server, tmp_path / "next", "greet", package, lines).finish() == 0
 
 
+@pytest.mark.parametrize("task", ["sleeper", "sleeper_in_bash", "looper"])
 def test_task_processes_end_when_their_fork_server_dies(
-    server: ForkServer, tmp_path: Path, package: bytes
+    server: ForkServer, tmp_path: Path, package: bytes, task: str
 ) -> None:
     lines: list[str] = []
-    process = launch(server, tmp_path / "run", "sleeper", package, lines)
+    process = launch(server, tmp_path / "run", task, package, lines)
     wait_until(sleeping_processes, message="the task's sleep to run")
     workflow_server = psutil.Process(process.pid).parent()
     fork_server = workflow_server.parent() if workflow_server else None
@@ -122,7 +135,7 @@ def run_echo(server: ForkServer, folder: Path, package: bytes) -> tuple[TryProce
     """Run the task ``echo`` in ``folder`` (unpacked from ``package`` unless it is there) to its end."""
     lines: list[str] = []
     process = launch(server, folder, "echo", package, lines, exist_ok=True)
-    assert process.finish() == 0 and process.outcome is not None
+    assert process.finish() == 0
     return process, lines
 
 
@@ -133,7 +146,7 @@ def test_the_workflow_file_runs_once_per_run_folder_and_every_try_logs_what_it_p
     for run, tries in [("first", 3), ("second", 1), ("first", 1)]:
         for _ in range(tries):
             process, lines = run_echo(server, tmp_path / run, zipped(COUNTING_WORKFLOW))
-            assert process.outcome is not None and process.outcome.status == TaskStatus.SUCCESS
+            assert process.started is not None and process.started.command  # it became the Bash command
             runs[run].append(lines)
 
     for run, logs in runs.items():
@@ -157,6 +170,6 @@ def test_a_workflow_file_that_fails_or_hangs_as_it_loads_fails_its_tries_and_no_
         assert error in process.outcome.error and any(error in line for line in lines)  # its traceback, logged
     bystander, lines = run_echo(server, tmp_path / "bystander", zipped(COUNTING_WORKFLOW))
 
-    assert bystander.outcome is not None and bystander.outcome.status == TaskStatus.SUCCESS
+    assert bystander.started is not None and bystander.started.command
     assert "echoed" in lines
     assert len((tmp_path / "broken" / "loads.txt").read_text().split()) == 1  # loaded once, not per try

@@ -23,6 +23,7 @@ from workers.logs import log_path
 
 @pytest.mark.parametrize("task_name", [
     "sleeper",  # a BashOperator running sleep
+    "stubborn",  # a BashOperator ignoring SIGTERM: killed after its stop_grace_period (0.5 s)
     "looper",  # a PythonOperator looping in the task process, with a sleep it started
 ])
 def test_stop_ends_a_running_task_and_its_processes(

@@ -55,6 +55,7 @@ def test_importing_the_package_reads_no_configuration(isolated_homes: Path) -> N
 def test_child_messages_round_trip() -> None:
     assert parse_line(Started(2.5).to_line()) == Started(2.5)
     assert parse_line(Started(None).to_line()) == Started(None)
+    assert parse_line(Started(1.0, command=True, grace_period=10.0).to_line()) == Started(1.0, True, 10.0)
     failed = Outcome.failed("exit code 3")
     assert parse_line(failed.to_line()) == failed
     assert failed.describe() == "FAILED: exit code 3"
