@@ -28,7 +28,7 @@ from aiflow.loader.collect import LoadedWorkflow
 from aiflow.loader.errors import WorkflowFileError
 from aiflow.loader.loader import load_workflow_file
 from aiflow.plan import PlanError, WorkflowPlan
-from aiflow.sandbox import policy_from_config
+from aiflow.sandbox.policy import policy_from_config
 from aiflow.sandbox.slots import Slots
 from notification.event import DEFAULT_NAMESPACE
 

@@ -34,7 +34,7 @@ DEFAULT_MAX_PROCESSES = 16
 
 
 class ChildProcess(Protocol):
-    """A running evaluator process (a :class:`aiflow.sandbox.SandboxedChild`)."""
+    """A running evaluator process (a :class:`aiflow.sandbox.child.SandboxedChild`)."""
 
     @property
     def stdin(self) -> IO[bytes]: ...

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from aiflow.config import ServerConfig
 from aiflow.evaluator.pool import ChildProcess, EvaluatorPool
-from aiflow.sandbox import SandboxedChild, SandboxPolicy, policy_from_config
+from aiflow.sandbox.child import SandboxedChild
+from aiflow.sandbox.policy import SandboxPolicy, policy_from_config
 
 MODULE = "aiflow.evaluator.child"
 

@@ -14,7 +14,8 @@ import math
 
 from aiflow.errors import InvalidInputError
 from aiflow.plan import ConditionPlan, condition_from_dict
-from aiflow.sandbox import SandboxPolicy, run_sandboxed
+from aiflow.sandbox.policy import SandboxPolicy
+from aiflow.sandbox.run import run_sandboxed
 
 CHECK_TIMEOUT = 10.0
 """Seconds a pickled condition may take to load."""

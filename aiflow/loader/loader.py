@@ -12,7 +12,8 @@ from pathlib import Path
 from aiflow.loader.child import TIMEOUT_MARKER
 from aiflow.loader.collect import LoadedWorkflow
 from aiflow.loader.errors import WorkflowFileError
-from aiflow.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
+from aiflow.sandbox.policy import SandboxPolicy
+from aiflow.sandbox.run import SandboxResult, run_sandboxed
 
 DEFAULT_LOAD_TIMEOUT = 30.0
 """Seconds a workflow file may take to load."""

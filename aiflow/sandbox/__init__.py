@@ -6,12 +6,7 @@ starts behind a trusted reaper (:mod:`aiflow.sandbox.reaper`) that kills
 everything it started, with a clean environment, a working folder of its own,
 resource limits, no capabilities, Landlock rules and, under a root server, an
 unprivileged user. The folder's README says what is guaranteed and what is not.
+
+The package itself imports nothing: a process that needs only its Landlock and
+privilege calls (:mod:`workers.runtime.launcher`) stays small.
 """
-
-from __future__ import annotations
-
-from aiflow.sandbox.child import SandboxedChild
-from aiflow.sandbox.policy import SandboxPolicy, policy_from_config
-from aiflow.sandbox.run import SandboxResult, run_sandboxed
-
-__all__ = ["SandboxPolicy", "SandboxResult", "SandboxedChild", "policy_from_config", "run_sandboxed"]

@@ -21,7 +21,7 @@ from aiflow.errors import InvalidInputError
 from aiflow.loader.conditions import describe_pickled
 from aiflow.metadata import WorkflowEventTrigger
 from aiflow.plan import ConditionPlan, CustomCondition, condition_from_dict
-from aiflow.sandbox import SandboxPolicy, policy_from_config
+from aiflow.sandbox.policy import SandboxPolicy, policy_from_config
 from web.access import workflow_named
 from web.api.attachments import AttachmentKind, add_attachment, add_routes
 from web.params import json_body, string_field

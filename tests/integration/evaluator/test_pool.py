@@ -21,7 +21,7 @@ from aiflow.model.context import Context
 from aiflow.model.state import ValueState, ValueStateDescriptor
 from aiflow.model.status import TaskStatus
 from aiflow.plan import CustomCondition
-from aiflow.sandbox import SandboxPolicy
+from aiflow.sandbox.policy import SandboxPolicy
 from notification.event import Event
 from tests.support import process_running
 

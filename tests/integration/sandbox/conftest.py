@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aiflow.sandbox import SandboxPolicy
+from aiflow.sandbox.policy import SandboxPolicy
 
 PROBES = Path(__file__).parent / "probes"
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from aiflow.sandbox import SandboxPolicy, run_sandboxed
 from aiflow.sandbox.identity import sandbox_identity
+from aiflow.sandbox.policy import SandboxPolicy
+from aiflow.sandbox.run import run_sandboxed
 from tests.integration.sandbox.conftest import PROBES
 
 SECRET = "s3cr3t-token-value"

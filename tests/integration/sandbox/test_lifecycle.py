@@ -11,7 +11,9 @@ import time
 import uuid
 from pathlib import Path
 
-from aiflow.sandbox import SandboxedChild, SandboxPolicy, run_sandboxed
+from aiflow.sandbox.child import SandboxedChild
+from aiflow.sandbox.policy import SandboxPolicy
+from aiflow.sandbox.run import run_sandboxed
 from tests.integration.sandbox.conftest import PROBES, tagged_processes
 from tests.support import process_running, wait_until
 
@@ -71,7 +73,8 @@ def test_the_sandbox_dies_with_the_process_that_started_it(tmp_path: Path) -> No
     starter = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from aiflow.sandbox import SandboxedChild, SandboxPolicy
+        from aiflow.sandbox.child import SandboxedChild
+        from aiflow.sandbox.policy import SandboxPolicy
         policy = SandboxPolicy(python_path=(Path({str(PROBES)!r}),))
         child = SandboxedChild.start("probe_spawn", [{marker!r}, "stdin"], policy)
         print(child.pid, child.stdout.readline().decode().strip(), flush=True)

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from aiflow.config import ServerConfig
-from aiflow.sandbox import SandboxPolicy, policy_from_config
 from aiflow.sandbox.landlock import handled_fs
 from aiflow.sandbox.launch import child_environment
 from aiflow.sandbox.paths import package_folders, package_root, read_only_paths
-from aiflow.sandbox.policy import passed_environment
+from aiflow.sandbox.policy import SandboxPolicy, passed_environment, policy_from_config
 from aiflow.sandbox.privileges import Limits
 from aiflow.sandbox.spec import LaunchSpec
 
