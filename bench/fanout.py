@@ -113,7 +113,8 @@ def tree(root: psutil.Process) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-ROLES = (("redis-server", "Redis"), ("workers.runtime.zygote", "fork server and tries"), ("aiflow worker", "worker"),
+ROLES = (("redis-server", "Redis"), ("workers.runtime.zygote", "fork server and tries"),
+         ("workers.runtime.launcher", "fork server and tries"), ("aiflow worker", "worker"),
          ("aiflow scheduler", "scheduler"), ("aiflow webserver", "API server"))
 """How a process of the tree is named in the CPU breakdown: the first role whose mark is in its command line."""
 

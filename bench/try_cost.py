@@ -45,9 +45,9 @@ with Workflow(name="fan") as workflow:
 
 
 def tree_cpu_and_faults(root: psutil.Process) -> tuple[float, int]:
-    """CPU seconds and minor faults of ``root`` and its live children, reaped descendants included."""
+    """CPU seconds and minor faults of ``root`` and its live descendants, with the children each has reaped."""
     cpu, faults = 0.0, 0
-    for process in [root, *root.children()]:
+    for process in [root, *root.children(recursive=True)]:
         times = process.cpu_times()
         cpu += times.user + times.system + times.children_user + times.children_system
         stat = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -12,8 +12,8 @@ message pipe (see :mod:`workers.runtime.messages`), then exits at once
 
 A plain :class:`~aiflow.operators.bash.BashOperator` (that class itself, not a
 subclass) needs none of that: the process becomes its ``bash`` command
-(:func:`become`, prepared by :func:`command_of` before the fork), whose
-exit code is the outcome. That spares each
+(:func:`workers.runtime.commands.become`, prepared by :func:`command_of`
+before the fork), whose exit code is the outcome. That spares each
 try a Python process that would only wait for ``bash``, and the memory pages
 it would copy from the workflow server (half of a no-op try's cost).
 
@@ -45,8 +45,8 @@ from aiflow.model.status import TaskStatus
 from aiflow.model.workflow import Workflow
 from aiflow.notification.notification_client import TASK_RUNTIME_ENV, TaskRuntime  # loaded before the server forks
 from aiflow.operators.bash import BashOperator
-from aiflow.operators.errors import start_error
 from aiflow.operators.process import TASK_OUTPUT_LOGGER
+from workers.runtime.commands import Command
 from workers.runtime.context import TaskExecutionContext
 from workers.runtime.messages import Outcome, Started
 
@@ -103,20 +103,10 @@ def run(loaded: Loaded, workflow_file: Path, runtime: TaskRuntime, messages: Tex
     return Outcome(TaskStatus.SUCCESS)
 
 
-@dataclass(frozen=True)
-class Command:
-    """The program a try becomes (see :func:`command_of`), all made ready before the try's process is forked."""
-
-    task_name: str
-    path: str
-    argv: list[str]
-    env: dict[bytes, bytes]
-    started: bytes
-    """The :class:`Started` message announcing it."""
-
-
-def command_of(loaded: Loaded, env: Mapping[str, str]) -> Command | None:
+def command_of(loaded: Loaded, env: Mapping[str, str], preamble: bytes) -> Command | None:
     """The command of the try that ``env`` (added to this process's environment) describes, if it has one.
+
+    ``preamble`` is what the workflow file printed as it loaded, written to the top of the try's log.
 
     Only a plain :class:`BashOperator` has one: a subclass may change how it starts or stops.
     """
@@ -131,34 +121,8 @@ def command_of(loaded: Loaded, env: Mapping[str, str]) -> Command | None:
     full_env = {**os.environ, **env}
     argv = operator.command_line()
     started = Started(_timeout_of(operator), command=True, grace_period=operator.stop_grace_period)
-    return Command(operator.name, _find_program(argv[0], full_env.get("PATH", os.defpath)), argv,
-                   {os.fsencode(name): os.fsencode(value) for name, value in full_env.items()},
-                   started.to_line().encode())
-
-
-def become(command: Command, messages: int) -> int:
-    """In the try's process: announce ``command`` on ``messages`` and execute it; return only if that failed.
-
-    The command starts as ``subprocess`` would start it: stdin from ``/dev/null``, no file descriptor
-    but its output, the signals Python ignores back to their defaults.
-    """
-    os.write(messages, command.started)
-    os.set_inheritable(messages, False)  # its end tells the supervisor that the command runs
-    os.closerange(3, messages)
-    os.closerange(messages + 1, _MAX_FD)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    for signum in (signal.SIGPIPE, signal.SIGXFSZ):
-        signal.signal(signum, signal.SIG_DFL)
-    try:
-        os.execve(command.path, command.argv, command.env)
-    except OSError as err:
-        os.write(messages, Outcome.failed(start_error(command.task_name, err)).to_line().encode())
-    return 0
-
-
-_MAX_FD = os.sysconf("SC_OPEN_MAX")
+    return Command(operator.name, _find_program(argv[0], full_env.get("PATH", os.defpath)), argv, full_env,
+                   started.to_line(), preamble.decode(errors="surrogateescape"))
 
 
 @functools.lru_cache(maxsize=16)

@@ -12,7 +12,10 @@ folder's tries to a workflow server of its own, a former spare that:
    ``workflow_load_timeout`` seconds (then it fails, as if it had raised);
 3. forks a try's process for each request the fork server passes on
    (:mod:`workers.runtime.forkserver` describes the request and the status
-   socket), and reports each one's exit when it reaps it.
+   socket), and reports each one's exit when it reaps it. A try of a plain
+   ``BashOperator`` becomes its command (:mod:`workers.runtime.commands`);
+   from the execution's second such try on, the server's command launcher
+   (:mod:`workers.runtime.launcher`) forks those, at half the cost.
 
 Each try's process leads a session of its own and enters a Landlock domain of
 its own below the server's (ABI 6+), so it cannot signal its siblings or the
@@ -22,7 +25,7 @@ a try's environment reaches only its own process.
 
 The fork server ends a server by closing its link (idle, or to make room):
 the server forks the requests still in the link, then exits once its last try
-has ended. It dies with the fork server (a parent-death signal), and its tries
+and its launcher have ended. It dies with the fork server (a parent-death signal), and its tries
 die with it: it passes that SIGTERM on to each try's process group, and they
 have a parent-death signal of their own. It kills what a try left running in
 its group once the try has exited.
@@ -37,18 +40,17 @@ import select
 import signal
 import socket
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiflow.operators.process import signal_group
 from aiflow.sandbox import landlock
 from aiflow.sandbox.confine import EXIT_CANNOT_CONFINE
 from aiflow.sandbox.privileges import set_parent_death_signal
 from workers.runtime import child
-from workers.runtime.children import ChildExits
+from workers.runtime.commands import Command, TryForker, become, set_up_try
 from workers.runtime.forkserver import FD_COUNT, MAX_REQUEST_BYTES, ForkRequest
 from workers.runtime.jail import PreparedJail
+from workers.runtime.launcher import READY
 
 RETIRE = b"retire"
 """What a server sends the fork server when it must serve no new request (its confinement failed)."""
@@ -82,7 +84,7 @@ def serve(link: socket.socket, prepared: PreparedJail, parent: int, user_environ
         gc.freeze()  # the tries' collections then never touch (and so copy) the loaded workflow
         server = _Server(link, Ready(preamble, loaded), first.workflow_file,
                          nested_domains=landlock_abi >= landlock.SCOPES_ABI)
-    server.fork_try(message, fds)
+    server.handle(message, fds)
     return server.serve()
 
 
@@ -101,119 +103,130 @@ class Failed:
     error: OSError
 
 
-class _Server:
-    """Forks a try's process per request on ``link`` until the link ends, then waits for the last try."""
+LAUNCHER_AFTER = 2
+"""The command try that makes a server start its launcher (the first runs before: one try would not repay it)."""
+
+
+@dataclass
+class _Launcher:
+    """The server's command launcher (:mod:`workers.runtime.launcher`): its pid, its link, whether it serves."""
+
+    pid: int
+    link: socket.socket | None
+    ready: bool = False
+
+
+class _Server(TryForker):
+    """Forks a try's process per request on ``link`` until the link ends, then waits for the last try.
+
+    From the :data:`LAUNCHER_AFTER`-th try that becomes a command on, it has its launcher fork those tries
+    once the launcher is ready, and forks them itself until then, or if the launcher is gone.
+    """
 
     def __init__(self, link: socket.socket, state: Ready | Failed, workflow_file: Path, *,
                  nested_domains: bool) -> None:
-        self._link = link
+        super().__init__(link)
         self._state = state
         self._workflow_file = workflow_file
+        self._nested_domains = nested_domains
         self._scopes = landlock.Ruleset(landlock.SCOPES_ABI, tcp=False, scopes=landlock.SCOPE_SIGNAL, fs=False) \
             if nested_domains else None
         """The ruleset of each try's own Landlock domain, made once."""
-        self._tries: dict[int, socket.socket] = {}
-        self._poller = select.poll()
-        self._exits = ChildExits(self._poller)
-        self._poller.register(link, select.POLLIN)
-        signal.signal(signal.SIGTERM, self._on_sigterm)
+        self._commands = 0
+        self._launcher: _Launcher | None = None
 
-    def _on_sigterm(self, signum: int, frame: object) -> None:
-        """Pass the SIGTERM on to every try's process group, then die of it.
-
-        A try that became its command (:func:`~workers.runtime.child.become_command`) has no Python
-        left to stop what the command started; its group ends with it this way.
-        """
-        for pid in self._tries:
-            signal_group(pid, signal.SIGTERM)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    def serve(self) -> int:
-        """Fork the tries of the requests that come until the link ends, then wait for them; the exit code."""
-        open_link = True
-        while open_link or self._tries:
-            events = dict(self._poller.poll())
-            if open_link and self._link.fileno() in events:
-                open_link = self._on_request()
-            if self._exits.fileno() in events:
-                for pid, code in self._exits.reap():
-                    status = self._tries.pop(pid, None)
-                    if status is not None:
-                        with status:
-                            send_quietly(status, f"exit {code}")
-        return 0
-
-    def _on_request(self) -> bool:
-        """Fork the try of the request waiting on the link; False once the link has ended."""
-        message, fds, _, _ = socket.recv_fds(self._link, MAX_REQUEST_BYTES, FD_COUNT)
-        if not message:
-            self._poller.unregister(self._link)
-            self._link.close()
-            return False
-        self.fork_try(message, fds)
-        return True
-
-    def fork_try(self, message: bytes, fds: list[int]) -> None:
+    def handle(self, message: bytes, fds: list[int]) -> None:
         """Fork the process of the try that ``message`` (a :class:`ForkRequest`) and its pipes ``fds`` describe."""
+        request = ForkRequest.from_bytes(message)
+        command = None
+        if isinstance(self._state, Ready):
+            command = child.command_of(self._state.loaded, request.env, self._state.preamble)
+        if command is not None:
+            self._commands += 1
+            if self._launched(command, fds):
+                return
         output, messages, status_fd = fds
-        status = socket.socket(fileno=status_fd)
-        server, request = os.getpid(), ForkRequest.from_bytes(message)
-        command = child.command_of(self._state.loaded, request.env) if isinstance(self._state, Ready) else None
-        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])  # the child must not run the server's handler
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
-                if command is not None:
-                    code = self._become(command, output, messages, status, server)
-                else:
-                    code = self._run_try(request, output, messages, status, server)
-            except BaseException:
-                traceback.print_exc()  # to the try's log once its output is set up, else to the worker's
-            finally:
-                os._exit(code)
-        self._tries[pid] = status
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+        status, server = socket.socket(fileno=status_fd), os.getpid()
+        if command is not None:
+            self.tries.fork(lambda: self._become(command, output, messages, status, server), status)
+        else:
+            self.tries.fork(lambda: self._run_try(request, output, messages, status, server), status)
         os.close(output)
         os.close(messages)
+        if self._commands == LAUNCHER_AFTER and self._launcher is None:
+            self._start_launcher()
 
-    def _set_up(self, output: int, status: socket.socket, server: int) -> bool:
-        """In the try's process: lead a session, die with the server, write to ``output``, enter a Landlock
-        domain of its own, announce itself on ``status``; False if the server ended meanwhile."""
-        os.setsid()
-        set_parent_death_signal(signal.SIGTERM)
-        if os.getppid() != server:
-            return False  # the server ended before the signal was armed
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        os.close(output)
-        if self._scopes is not None:
-            self._scopes.enforce()  # its siblings and the server are outside: it cannot signal them
-        with status:
-            status.sendall(f"pid {os.getpid()}".encode())
+    def _launched(self, command: Command, fds: list[int]) -> bool:
+        """Pass a command's try to the launcher if it serves; False if the server must fork it itself."""
+        launcher = self._launcher
+        if launcher is None or launcher.link is None or not launcher.ready:
+            return False
+        try:
+            socket.send_fds(launcher.link, [command.to_bytes()], fds)
+        except OSError:  # gone, or the command is too large for one message
+            return False
+        for fd in fds:
+            os.close(fd)
         return True
 
-    def _become(self, command: child.Command, output: int, messages: int, status: socket.socket, server: int) -> int:
-        """In the try's process: set it up as :meth:`_set_up` does, then become ``command``; an exit code if it failed.
+    def _start_launcher(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            theirs.set_inheritable(True)
+            try:
+                pid = os.posix_spawn(sys.executable, [
+                    sys.executable, "-S", "-s", "-m", "workers.runtime.launcher", str(theirs.fileno()),
+                    str(os.getpid()), "1" if self._nested_domains else "0"], os.environ)
+            except OSError as error:
+                print(f"[aiflow] workflow server: no command launcher ({error}); it forks every try",
+                      file=sys.stderr)
+                ours.close()
+                return
+        self._launcher = _Launcher(pid, ours)
+        self.poller.register(ours, select.POLLIN)
 
-        As little Python as possible runs here: every memory page it touched would be copied from the server's.
+    def _close_launcher_link(self) -> None:
+        """Send the launcher no more tries: it ends once its tries have."""
+        if self._launcher is not None and self._launcher.link is not None:
+            self.poller.unregister(self._launcher.link)
+            self._launcher.link.close()
+            self._launcher.link = None
+
+    def busy(self) -> bool:
+        return bool(self.tries) or self._launcher is not None
+
+    def on_link_end(self) -> None:
+        self._close_launcher_link()
+
+    def on_events(self, events: dict[int, int]) -> None:
+        launcher = self._launcher
+        if launcher is not None and launcher.link is not None and launcher.link.fileno() in events:
+            if launcher.link.recv(len(READY)) == READY:
+                launcher.ready = True
+            else:
+                self._close_launcher_link()  # it ended: the server forks every try again
+
+    def on_child_exit(self, pid: int) -> None:
+        if self._launcher is not None and self._launcher.pid == pid:
+            self._close_launcher_link()
+            self._launcher = None
+
+    def _become(self, command: Command, output: int, messages: int, status: socket.socket, server: int) -> int:
+        """In the try's process: set it up, then become ``command``; return an exit code only if that failed.
+
+        As little Python as possible runs here: every memory page it touches is copied from the server's.
         """
-        if not self._set_up(output, status, server):
-            return 1
-        assert isinstance(self._state, Ready)
-        os.write(1, self._state.preamble)
-        return child.become(command, messages)
+        return become(command, messages) if set_up_try(output, status, server, self._scopes) else 1
 
     def _run_try(self, request: ForkRequest, output: int, messages: int, status: socket.socket, server: int) -> int:
         """In the try's process: lead a session, take the try's output and environment, run it; the exit code."""
-        self._exits.forget()
-        self._link.close()
-        for other in self._tries.values():
+        self.tries.exits.forget()
+        self.link.close()
+        for other in self.tries.sockets():
             other.close()
-        if not self._set_up(output, status, server):
+        if self._launcher is not None and self._launcher.link is not None:
+            self._launcher.link.close()
+        if not set_up_try(output, status, server, self._scopes):
             return 1
         if self._scopes is not None:
             self._scopes.close()
@@ -255,11 +268,3 @@ def _load(workflow_file: Path, timeout: float) -> tuple[bytes, child.Loaded]:
 
 def _took_too_long(timeout: float, signum: int, frame: object) -> None:
     raise TimeoutError(f"the workflow file took longer than {timeout:g} s to load (workflow_load_timeout)")
-
-
-def send_quietly(status: socket.socket, message: str) -> None:
-    """Send ``message`` on a try's status socket, unless the worker process no longer waits for it."""
-    try:
-        status.sendall(message.encode())
-    except OSError:
-        pass
